@@ -1,0 +1,124 @@
+"""The Litestar application factory: the whole app wired in one place.
+
+Tests build a fresh app per database with ``create_app(settings)``; ``rota serve`` and the ASGI
+entry ``api.app:app_from_env`` build one from the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.registry import StoreRegistry
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from api import deps
+from api.problems import EXCEPTION_HANDLERS, problem_details_plugin
+from api.request_log import RequestLogMiddleware
+from api.routes import auth, health
+from api.security import make_jwt_auth
+from scheduler.db.session import make_engine, make_sessionmaker
+from scheduler.logs import configure_logging
+from scheduler.settings import Settings
+
+API_VERSION = "0.1.0"
+
+
+def _rate_limit_store(settings: Settings) -> Store:
+    """Redis when configured (limits shared by every replica), else this process's memory."""
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=settings.redis_url, namespace="rota")
+    return MemoryStore()
+
+
+def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
+    """Every route of the API; later concepts append their module's ROUTES here."""
+    from api.routes import org, people
+
+    return [
+        health.health,
+        health.ready,
+        auth.make_login_handler(settings),
+        *auth.ROUTES,
+        *org.ROUTES,
+        *people.ROUTES,
+    ]
+
+
+def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Litestar:
+    """Build the application for ``settings`` (and an existing engine, in tests)."""
+    configure_logging(settings.log_level, settings.effective_log_format)
+    owns_engine = engine is None
+    db_engine = engine or make_engine(settings.database_url)
+    jwt_auth = make_jwt_auth(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            if owns_engine:
+                await db_engine.dispose()
+
+    openapi = OpenAPIConfig(
+        title="rota",
+        version=API_VERSION,
+        description=(
+            "Workforce scheduling and attendance for customer-service departments. "
+            "Sign in with POST /auth/login and send the token as `Authorization: Bearer ...`. "
+            "Every error is an RFC 9457 problem+json body with a request_id."
+        ),
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+            }
+        ),
+    )
+    app = Litestar(
+        route_handlers=list(route_handlers(settings)),
+        dependencies={
+            "db_session": Provide(deps.provide_db_session),
+            "principal": Provide(deps.provide_principal, sync_to_thread=False),
+            "settings": Provide(deps.provide_settings, sync_to_thread=False),
+        },
+        on_app_init=[jwt_auth.on_app_init],
+        plugins=[problem_details_plugin()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=openapi,
+        stores=StoreRegistry(default_factory=lambda _name: _rate_limit_store(settings)),
+        lifespan=[lifespan],
+        cors_config=CORSConfig(allow_origins=[]),
+        debug=False,
+        logging_config=None,
+    )
+    app.state.settings = settings
+    app.state.engine = db_engine
+    app.state.sessionmaker = make_sessionmaker(db_engine)
+    app.state.jwt_auth = jwt_auth
+    # Outermost, around Litestar's own exception handling and routing, so unknown routes and
+    # authentication failures are logged and carry a request id too.
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    return app
+
+
+def app_from_env() -> Litestar:
+    """ASGI factory for servers: ``uvicorn --factory api.app:app_from_env``."""
+    from scheduler.settings import get_settings
+
+    return create_app(get_settings())
+
+
+__all__ = ["create_app"]

@@ -1,0 +1,220 @@
+"""Every error as an RFC 9457 problem+json body, with the request id in it.
+
+Domain errors from ``scheduler`` map onto statuses here and nowhere else. Validation errors say
+which field and why. Anything unexpected is logged with its traceback and answered 500 with the
+request id, so an operator can find the log line; a 500 is a bug to fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from scheduler.errors import (
+    AuthenticationError,
+    ConflictError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ValidationFailedError,
+)
+
+log = structlog.get_logger("rota.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFoundError: 404,
+    PermissionDeniedError: 403,
+    AuthenticationError: 401,
+    ConflictError: 409,
+    ValidationFailedError: 422,
+    RateLimitedError: 429,
+}
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def request_id_of(request: Request[Any, Any, Any]) -> str | None:
+    """The id the request-id middleware gave this request."""
+    value = request.scope.get("state", {}).get("request_id")
+    return str(value) if value is not None else None
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    """Build one problem+json response; the single place its shape is decided."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "request_id": request_id_of(request),
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_AT_PATH = re.compile(r" - at `\$\.?([^`]*)`")
+
+
+def _validation_errors(extra: Any) -> list[dict[str, Any]]:
+    """Name the offending field itself, not just "data", from msgspec's message."""
+    errors = []
+    for item in extra if isinstance(extra, list) else []:
+        if isinstance(item, dict):
+            message = str(item.get("message") or "")
+            key = item.get("key")
+            if item.get("source") == "body":
+                if m := _UNKNOWN_FIELD.search(message):
+                    key = m.group(1)
+                elif m := _AT_PATH.search(message):
+                    key = m.group(1) or key
+                    message = _AT_PATH.sub("", message)
+            errors.append({"field": key, "source": item.get("source"), "message": message})
+    return errors
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (validation, 404 route, 405, 401 from the auth middleware...)."""
+    status = exc.status_code
+    headers = dict(exc.headers or {})
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc.extra)
+        detail = "; ".join(
+            f"{e['field']}: {e['message']}" if e["field"] else str(e["message"]) for e in errors
+        ) or str(exc.detail)
+        return problem_response(request, 400, detail or "invalid request", errors=errors)
+    if isinstance(exc, NotFoundException) and exc.detail == "Not Found":
+        return problem_response(request, 404, f"no route for {request.method} {request.url.path}")
+    if status == 429 and "Retry-After" not in headers:
+        reset = headers.get("RateLimit-Reset")
+        headers["Retry-After"] = reset if reset and reset.isdigit() and int(reset) > 0 else "60"
+    detail = str(exc.detail) if exc.detail else _TITLES.get(status, "Error")
+    return problem_response(request, status, detail, headers=headers or None)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """A rule of the business said no; its class picks the status."""
+    status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
+    headers = None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(max(1, exc.retry_after))}
+    return problem_response(
+        request,
+        status,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        headers=headers,
+        extra=exc.extra,
+    )
+
+
+def handle_integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    """A constraint the service did not pre-check (usually a race): 409, naming the constraint."""
+    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None) or getattr(
+        exc.orig, "constraint_name", None
+    )
+    log.info("integrity_error", constraint=constraint, error=str(exc.orig)[:300])
+    detail = "the change clashes with data stored meanwhile"
+    if constraint:
+        detail += f" (constraint {constraint})"
+    return problem_response(request, 409, detail)
+
+
+def handle_stale_data(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]:
+    """Someone else changed the row since it was read: the second writer gets 409."""
+    return problem_response(
+        request, 409, "the record was changed by someone else meanwhile; reload it and try again"
+    )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: log it with its traceback, answer without internals."""
+    log.error("unhandled_exception", exc_info=exc, path=request.url.path)
+    return problem_response(
+        request, 500, "an unexpected error occurred; quote the request id when reporting it"
+    )
+
+
+def problem_details_plugin() -> ProblemDetailsPlugin:
+    """Litestar's RFC 9457 plugin, with rota's body shape for every error class."""
+
+    def _plugin_handler(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
+        return handle_http_exception(request, exc)
+
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            exception_handler=_plugin_handler, enable_for_all_http_exceptions=False
+        )
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
+    HTTPException: handle_http_exception,
+    DomainError: handle_domain_error,
+    IntegrityError: handle_integrity_error,
+    StaleDataError: handle_stale_data,
+    Exception: handle_unexpected,
+}
+
+
+class ConflictProblem(HTTPException):
+    """Documents 409 in OpenAPI: duplicate key, stale version, race lost."""
+
+    status_code = 409
+
+
+class UnprocessableProblem(HTTPException):
+    """Documents 422 in OpenAPI: well-formed but breaks a business rule."""
+
+    status_code = 422
+
+
+class TooManyRequestsProblem(HTTPException):
+    """Documents 429 in OpenAPI: rate limit; see Retry-After."""
+
+    status_code = 429
+
+
+class PreconditionProblem(HTTPException):
+    """Documents 412/428 in OpenAPI: If-Match missing or stale."""
+
+    status_code = 412

@@ -1,0 +1,170 @@
+"""Employees: CRUD, filters, and the CSV import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get, patch, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.problems import ConflictProblem, UnprocessableProblem
+from api.schemas.base import PageOut
+from api.schemas.people import EmployeeIn, EmployeeOut, EmployeePatch, ImportOut
+from api.schemas.query import Limit, Offset
+from scheduler.auth.principal import Principal
+from scheduler.people import csv_import, service
+from scheduler.people.models import Employee
+
+
+def employee_out(e: Employee) -> EmployeeOut:
+    """Public view of an employee."""
+    return EmployeeOut(
+        id=e.id,
+        staff_no=e.staff_no,
+        name=e.name,
+        department_id=e.department_id,
+        team_id=e.team_id,
+        hire_date=e.hire_date,
+        active=e.active,
+        flags=list(e.flags or []),
+        contract_kind=e.contract_kind,
+        contract_min=e.contract_min,
+        contract_max=e.contract_max,
+        email=e.email,
+        phone=e.phone,
+        version=e.version,
+    )
+
+
+@post(
+    "/employees",
+    tags=["people"],
+    summary="Create an employee",
+    status_code=201,
+    raises=[PermissionDeniedException, UnprocessableProblem, ConflictProblem],
+)
+async def create_employee(
+    data: JSONBody[EmployeeIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> EmployeeOut:
+    """The department's manager, HR or admin adds a person; the team must be of that department."""
+    employee = await service.create_employee(
+        db_session,
+        principal,
+        service.EmployeeData(
+            staff_no=data.staff_no,
+            name=data.name,
+            department_id=data.department_id,
+            hire_date=data.hire_date,
+            team_id=data.team_id,
+            active=data.active,
+            flags=list(data.flags),
+            contract_kind=data.contract_kind,
+            contract_min=data.contract_min,
+            contract_max=data.contract_max,
+            email=data.email,
+            phone=data.phone,
+        ),
+    )
+    return employee_out(employee)
+
+
+@get("/employees", tags=["people"], summary="List employees")
+async def list_employees(
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    department_id: FromQuery[int | None] = None,
+    team_id: FromQuery[int | None] = None,
+    active: FromQuery[bool | None] = None,
+    flag: FromQuery[str | None] = None,
+    q: Annotated[
+        str | None,
+        QueryParameter(max_length=100, description="name or staff number contains"),
+    ] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PageOut[EmployeeOut]:
+    """Agents see themself; department roles their department; HR, GM and admin everyone."""
+    page = await service.list_employees(
+        db_session,
+        principal,
+        service.EmployeeFilter(
+            department_id=department_id, team_id=team_id, active=active, flag=flag, q=q
+        ),
+        limit,
+        offset,
+    )
+    return PageOut(
+        items=[employee_out(e) for e in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@get(
+    "/employees/{employee_id:int}",
+    tags=["people"],
+    summary="One employee",
+    raises=[NotFoundException],
+)
+async def get_employee(
+    employee_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> EmployeeOut:
+    """An employee in the caller's scope."""
+    return employee_out(await service.get_employee(db_session, principal, employee_id))
+
+
+@patch(
+    "/employees/{employee_id:int}",
+    tags=["people"],
+    summary="Change an employee",
+    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem, ConflictProblem],
+)
+async def update_employee(
+    employee_id: FromPath[int],
+    data: JSONBody[EmployeePatch],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> EmployeeOut:
+    """The department's manager or admin; send ``version`` to be told (409) of a concurrent change."""
+    employee = await service.update_employee(
+        db_session, principal, employee_id, data.changes(), data.version
+    )
+    return employee_out(employee)
+
+
+@post(
+    "/departments/{department_id:int}/employees/import",
+    tags=["people"],
+    summary="Import employees from CSV (all or nothing)",
+    status_code=201,
+    raises=[PermissionDeniedException, UnprocessableProblem],
+    request_max_body_size=csv_import.MAX_BYTES + 1024,
+)
+async def import_employees(
+    department_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    body: RawBody,
+) -> ImportOut:
+    """One bad row rejects the whole file with a row-by-row error list; nothing is written.
+
+    Send the CSV file itself as the request body (``Content-Type: text/csv``, UTF-8 or GB18030).
+    Columns: staff_no, name, hire_date (required); team, flags, contract_kind, contract_min,
+    contract_max, email, phone, active (optional). Chinese headers (工号, 姓名, 入职日期, 班组)
+    are understood too.
+    """
+    result = await csv_import.import_employees(db_session, principal, department_id, body)
+    return ImportOut(
+        created=len(result.created), employees=[employee_out(e) for e in result.created]
+    )
+
+
+ROUTES = [create_employee, list_employees, get_employee, update_employee, import_employees]

@@ -1,0 +1,1 @@
+"""Request and response bodies: the public contract, as explicit msgspec Structs."""

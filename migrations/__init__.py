@@ -1,0 +1,1 @@
+"""Alembic migrations: the only way rota's schema is made or changed."""

@@ -1,0 +1,196 @@
+"""Users: creating them, checking their passwords, turning a token subject into a Principal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.auth.models import User
+from scheduler.auth.passwords import hash_password, password_problems, verify_password
+from scheduler.auth.principal import Principal
+from scheduler.auth.roles import DEPARTMENT_ROLES, ORGANISATION_ROLES, Role
+from scheduler.db.base import utcnow
+from scheduler.db.paging import Page, paginate
+from scheduler.errors import (
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailedError,
+)
+from scheduler.org.models import Department
+from scheduler.people.models import Employee
+
+
+def principal_of(user: User) -> Principal:
+    """The authorisation view of a user row."""
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        department_id=user.department_id,
+        employee_id=user.employee_id,
+    )
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User:
+    """Check a username and password; one message for every failure, so accounts can't be probed."""
+    user = await session.scalar(select(User).where(User.username == username))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.active:
+        raise AuthenticationError("username or password is wrong, or the account is disabled")
+    user.last_login_at = utcnow()
+    await session.commit()
+    return user
+
+
+async def load_principal(session: AsyncSession, user_id: int) -> Principal | None:
+    """The principal for a token subject, or None if the user is gone or disabled."""
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    return principal_of(user)
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """What it takes to create a login."""
+
+    username: str
+    password: str
+    role: Role
+    display_name: str | None = None
+    department_id: int | None = None
+    employee_id: int | None = None
+
+
+async def _check_scope(session: AsyncSession, data: NewUser) -> None:
+    errors = []
+    if data.role in DEPARTMENT_ROLES and data.department_id is None:
+        errors.append(
+            {"field": "department_id", "message": f"role {data.role.value} needs a department"}
+        )
+    if data.role in ORGANISATION_ROLES and data.department_id is not None:
+        errors.append(
+            {
+                "field": "department_id",
+                "message": f"role {data.role.value} is organisation-wide; leave department_id empty",
+            }
+        )
+    if data.department_id is not None and await session.get(Department, data.department_id) is None:
+        errors.append(
+            {"field": "department_id", "message": f"department {data.department_id} does not exist"}
+        )
+    if data.employee_id is not None:
+        employee = await session.get(Employee, data.employee_id)
+        if employee is None:
+            errors.append(
+                {"field": "employee_id", "message": f"employee {data.employee_id} does not exist"}
+            )
+        elif data.department_id is not None and employee.department_id != data.department_id:
+            errors.append(
+                {"field": "employee_id", "message": "the employee belongs to another department"}
+            )
+        elif await session.scalar(select(User.id).where(User.employee_id == data.employee_id)):
+            raise ConflictError(f"employee {data.employee_id} already has a login")
+    for problem in password_problems(data.password):
+        errors.append({"field": "password", "message": problem})
+    if errors:
+        raise ValidationFailedError("the user cannot be created as given", errors=errors)
+
+
+async def create_user(session: AsyncSession, actor: Principal | None, data: NewUser) -> User:
+    """Create a login. ``actor`` None means the operator at the command line (first admin).
+
+    Admin creates anyone; a department manager creates agents, team leads and supervisors of
+    their own department (new staff joining their team).
+    """
+    if actor is not None and actor.role != Role.ADMIN:
+        allowed = (
+            actor.role == Role.DEPT_MANAGER
+            and data.role in (Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR)
+            and data.department_id == actor.department_id
+        )
+        if not allowed:
+            raise PermissionDeniedError(
+                f"role {actor.role.value} may not create a {data.role.value} user here"
+            )
+    await _check_scope(session, data)
+    if await session.scalar(select(User.id).where(User.username == data.username)):
+        raise ConflictError(f"username {data.username!r} is taken", field="username")
+    user = User(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        display_name=data.display_name or data.username,
+        role=data.role.value,
+        department_id=data.department_id,
+        employee_id=data.employee_id,
+        active=True,
+    )
+    session.add(user)
+    await session.commit()
+    return user
+
+
+async def list_users(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    department_id: int | None,
+    role: Role | None,
+    limit: int,
+    offset: int,
+) -> Page[User]:
+    """Users visible to ``actor``: admin, HR and GM see all; a manager their department."""
+    stmt = select(User).order_by(User.id)
+    if not actor.is_org_wide:
+        actor.require(actor.role == Role.DEPT_MANAGER, "list users")
+        stmt = stmt.where(User.department_id == actor.department_id)
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    if role is not None:
+        stmt = stmt.where(User.role == role.value)
+    return await paginate(session, stmt, limit, offset)
+
+
+async def get_user(session: AsyncSession, actor: Principal, user_id: int) -> User:
+    """One user, if ``actor`` may see them (themself always)."""
+    user = await session.get(User, user_id)
+    visible = user is not None and (
+        user.id == actor.user_id
+        or actor.is_org_wide
+        or (actor.role == Role.DEPT_MANAGER and user.department_id == actor.department_id)
+    )
+    if user is None or not visible:
+        raise NotFoundError(f"user {user_id} not found")
+    return user
+
+
+async def set_active(session: AsyncSession, actor: Principal, user_id: int, active: bool) -> User:
+    """Disable or re-enable a login (admin only); a disabled user's tokens stop working at once."""
+    actor.require_admin("disable or enable users")
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(f"user {user_id} not found")
+    if user.id == actor.user_id and not active:
+        raise ValidationFailedError("you cannot disable your own account")
+    user.active = active
+    await session.commit()
+    return user
+
+
+async def change_password(session: AsyncSession, actor: Principal, current: str, new: str) -> None:
+    """A user changes their own password, proving they know the current one."""
+    user = await session.get(User, actor.user_id)
+    if user is None or not verify_password(user.password_hash, current):
+        raise AuthenticationError("the current password is wrong")
+    problems = password_problems(new)
+    if problems:
+        raise ValidationFailedError(
+            "the new password is not acceptable",
+            errors=[{"field": "new_password", "message": p} for p in problems],
+        )
+    user.password_hash = hash_password(new)
+    await session.commit()

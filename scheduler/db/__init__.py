@@ -1,0 +1,1 @@
+"""Database plumbing shared by every concept: the declarative base, types and sessions."""

@@ -1,0 +1,8 @@
+"""Every table, imported in one place so Alembic and the tests see the whole metadata."""
+
+from scheduler.auth.models import User
+from scheduler.db.base import Base, metadata
+from scheduler.org.models import Department, Organisation, Team
+from scheduler.people.models import Employee
+
+__all__ = ["Base", "Department", "Employee", "Organisation", "Team", "User", "metadata"]

@@ -1,0 +1,1 @@
+"""Organisation structure: organisation, departments, teams."""

@@ -1,0 +1,1 @@
+"""Employees: the people rosters are made for."""
