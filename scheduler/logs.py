@@ -70,3 +70,5 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).handlers[:] = []
         logging.getLogger(noisy).propagate = False
+    # /ready asks Alembic for the current revision on every probe; its INFO lines are noise.
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

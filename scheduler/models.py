@@ -4,5 +4,15 @@ from scheduler.auth.models import User
 from scheduler.db.base import Base, metadata
 from scheduler.org.models import Department, Organisation, Team
 from scheduler.people.models import Employee
+from scheduler.shifts.models import ShiftType
 
-__all__ = ["Base", "Department", "Employee", "Organisation", "Team", "User", "metadata"]
+__all__ = [
+    "Base",
+    "Department",
+    "Employee",
+    "Organisation",
+    "ShiftType",
+    "Team",
+    "User",
+    "metadata",
+]

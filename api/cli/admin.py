@@ -1,0 +1,113 @@
+"""Operator commands: ``rota migrate``, ``rota config``, ``rota user create``."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.cli.common import console, display_url, load_settings, run_with_session
+from scheduler.auth.roles import Role
+from scheduler.auth.service import NewUser, create_user
+from scheduler.db.migrate import downgrade, upgrade
+from scheduler.errors import DomainError
+from scheduler.org.models import Department
+from scheduler.people.models import Employee
+from scheduler.settings import Settings
+
+
+@click.command()
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+@click.option("--down", is_flag=True, help="Downgrade to --revision instead (default base).")
+def migrate_command(revision: str, down: bool) -> None:
+    """Bring the database schema up to date (run before starting new code)."""
+    settings = load_settings()
+    if down:
+        target = "base" if revision == "head" else revision
+        downgrade(settings.database_url, target)
+        console.print(f"downgraded {display_url(settings.database_url)} to {target}")
+    else:
+        upgrade(settings.database_url, revision)
+        console.print(f"migrated {display_url(settings.database_url)} to {revision}")
+
+
+@click.command()
+def config_command() -> None:
+    """Print every setting, its environment variable and its current value."""
+    settings = load_settings()
+    table = Table("variable", "current", "meaning")
+    for var, _default, doc in Settings.documentation():
+        name = next(
+            f for f in settings.__dataclass_fields__.values() if f.metadata["var"] == var
+        ).name
+        value = "(set)" if name == "secret_key" else str(getattr(settings, name))
+        if name == "database_url":
+            value = display_url(value)
+        table.add_row(var, value, doc)
+    console.print(table)
+
+
+@click.group()
+def user_group() -> None:
+    """Manage logins."""
+
+
+@user_group.command("create")
+@click.option("--username", required=True)
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default="admin", show_default=True
+)
+@click.option(
+    "--department", "department_code", help="Department code (needed for department roles)."
+)
+@click.option("--employee", "staff_no", help="Staff number of the employee this login is.")
+@click.option("--display-name", help="Name shown in the interface.")
+@click.password_option(
+    envvar="ROTA_NEW_USER_PASSWORD", help="Password (prompted; or ROTA_NEW_USER_PASSWORD)."
+)
+def create_user_command(
+    username: str,
+    role: str,
+    department_code: str | None,
+    staff_no: str | None,
+    display_name: str | None,
+    password: str,
+) -> None:
+    """Create a login, e.g. the first admin: ``rota user create --username admin``."""
+    settings = load_settings()
+
+    async def work(session: AsyncSession) -> str:
+        department_id = None
+        if department_code:
+            department_id = await session.scalar(
+                select(Department.id).where(Department.code == department_code)
+            )
+            if department_id is None:
+                raise click.ClickException(f"no department with code {department_code!r}")
+        employee_id = None
+        if staff_no:
+            employee_id = await session.scalar(
+                select(Employee.id).where(Employee.staff_no == staff_no)
+            )
+            if employee_id is None:
+                raise click.ClickException(f"no employee with staff number {staff_no!r}")
+        try:
+            user = await create_user(
+                session,
+                None,
+                NewUser(
+                    username=username,
+                    password=password,
+                    role=Role(role),
+                    display_name=display_name,
+                    department_id=department_id,
+                    employee_id=employee_id,
+                ),
+            )
+        except DomainError as exc:
+            details = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in exc.errors)
+            raise click.ClickException(exc.detail + (f" ({details})" if details else "")) from exc
+        return f"created user {user.username} (id {user.id}, role {user.role})"
+
+    console.print(run_with_session(settings, work))
