@@ -1,0 +1,49 @@
+"""Fairness: spread late shifts, weekend days and holiday days over comparable staff.
+
+Each group (same contract and flags, or an explicit ``fairness_group``) gets
+two integer variables, the exact max and min of the members' counts, and a
+linear penalty ``weight * (max - min)``: cheap, and what the report shows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from solver.check import FAIRNESS_LABEL, fairness_applies
+from solver.problem import RosterProblem, RuleSetting
+from solver.variables import ModelContext, PenaltyTerm, RosterVariables
+
+
+def count_expr(p: RosterProblem, v: RosterVariables, rule: str, e: int) -> Any:
+    """The linear count that a fairness rule balances for person ``e``."""
+    lits: list[Any] = []
+    for d, day in enumerate(p.dates):
+        if rule == "fairness_late":
+            lits.extend(
+                x
+                for k, s in enumerate(p.shift_types)
+                if s.late and (x := v.shift(e, d, k)) is not None
+            )
+        elif (rule == "fairness_weekend" and p.calendar.is_weekend(day)) or (
+            rule == "fairness_holiday" and p.calendar.is_holiday(day)
+        ):
+            lits.append(v.works(e, d))
+    return sum(lits)
+
+
+def add(ctx: ModelContext) -> list[PenaltyTerm]:
+    """Add max/min variables per group and rule and penalise their difference."""
+    p, m, v = ctx.problem, ctx.model, ctx.vars
+    terms: list[PenaltyTerm] = []
+    for rule in FAIRNESS_LABEL:
+        setting: RuleSetting = getattr(p.rules, rule)
+        if not setting.enabled or setting.weight == 0 or not fairness_applies(p, rule):
+            continue
+        for gi, group in enumerate(p.fairness_groups):
+            exprs = [count_expr(p, v, rule, e) for e in group]
+            hi = m.new_int_var(0, p.num_days, f"{rule}_max[{gi}]")
+            lo = m.new_int_var(0, p.num_days, f"{rule}_min[{gi}]")
+            m.add_max_equality(hi, exprs)
+            m.add_min_equality(lo, exprs)
+            terms.append(PenaltyTerm(rule, hi - lo, setting.weight))
+    return terms

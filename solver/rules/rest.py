@@ -1,0 +1,172 @@
+"""Rest: minimum rest between shifts, weekly rest days, consecutive days, rest pairs.
+
+All of them look across the month boundary through the previous roster's
+tail (``problem.history``): a late shift on the last day of last month forbids
+an early shift on the 1st, and working days at the end of last month count
+towards the six-in-a-row limit. Unknown history days count as days off.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from solver.check import OFF, fmt_day, max_consecutive
+from solver.variables import ModelContext, PenaltyTerm
+
+
+def add(ctx: ModelContext) -> list[PenaltyTerm]:
+    """Add the four rest rule families for every person."""
+    terms: list[PenaltyTerm] = []
+    for e in range(len(ctx.problem.staff)):
+        terms += _min_rest(ctx, e)
+        terms += _weekly_rest(ctx, e)
+        terms += _max_consecutive(ctx, e)
+        terms += _rest_pairs(ctx, e)
+    return terms
+
+
+def _history_guard(ctx: ModelContext, e: int) -> list[Any]:
+    p = ctx.problem
+    hist = p.history_by_staff.get(e, {})
+    parts = []
+    for off in sorted(hist)[-7:]:
+        k = hist[off]
+        what = "off" if k is None else p.shift_types[k].name
+        parts.append(f"{fmt_day(p.start + timedelta(days=off))} {what}")
+    msg = f"{p.staff[e].name}'s previous roster ends with: " + ", ".join(parts)
+    return ctx.guard(("history", e), msg)
+
+
+def _min_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
+    p, m, v = ctx.problem, ctx.model, ctx.vars
+    setting = p.rules.min_rest
+    if not (setting.enabled or p.rules.forbidden_successions):
+        return []
+    name = p.staff[e].name
+    if setting.enabled:
+        msg = f"{name}: at least {p.rules.min_rest_minutes / 60:g} h rest between shifts"
+    else:
+        msg = f"{name}: forbidden shift successions"
+    terms: list[PenaltyTerm] = []
+    prev = p.history_by_staff.get(e, {}).get(-1)
+    for d in range(-1, p.num_days - 1):
+        pairs = p.forbidden_pairs[d]
+        if not pairs:
+            continue
+        by_first: dict[int, list[int]] = {}
+        for a, b in pairs:
+            by_first.setdefault(a, []).append(b)
+        for a, seconds in by_first.items():
+            nxt = [x for b in seconds if (x := v.shift(e, d + 1, b)) is not None]
+            if not nxt:
+                continue
+            if d == -1:
+                if prev is None or prev == OFF or prev != a:
+                    continue
+                if setting.hard or not setting.enabled:
+                    guards = ctx.guard(("min_rest", e), msg) + _history_guard(ctx, e)
+                    ct = m.add(sum(nxt) == 0)
+                    if guards:
+                        ct.only_enforce_if(guards)
+                else:
+                    terms.append(PenaltyTerm("min_rest", sum(nxt), setting.weight))
+                continue
+            first = v.shift(e, d, a)
+            if first is None:
+                continue
+            if setting.hard or not setting.enabled:
+                ct = m.add(first + sum(nxt) <= 1)
+                if guards := ctx.guard(("min_rest", e), msg):
+                    ct.only_enforce_if(guards)
+            else:
+                for x in nxt:
+                    both = m.new_bool_var(f"rest[{e},{d}]")
+                    m.add_bool_and([first, x]).only_enforce_if(both)
+                    m.add_bool_or([first.Not(), x.Not()]).only_enforce_if(both.Not())
+                    terms.append(PenaltyTerm("min_rest", both, setting.weight))
+    return terms
+
+
+def _weekly_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
+    p, v = ctx.problem, ctx.vars
+    setting = p.rules.weekly_rest
+    if not setting.enabled:
+        return []
+    hist = p.history_by_staff.get(e, {})
+    terms: list[PenaltyTerm] = []
+    for days, hist_offs in p.week_groups:
+        need, known = p.weekly_requirement(e, days, hist_offs)
+        already = sum(1 for off in known if hist[off] is None)
+        if need - already <= 0:
+            continue
+        rests = sum(v.off[e][d] for d in days) + already
+        first = fmt_day(p.dates[days[0]])
+        msg = f"{p.staff[e].name}: at least {need} rest days in the week of {first}"
+        extra = _history_guard(ctx, e) if known else []
+        terms += ctx.soft_or_hard(
+            setting,
+            "weekly_rest",
+            rests,
+            need,
+            need,
+            ("weekly_rest", e, days[0]),
+            msg,
+            extra_guards=extra,
+        )
+    return terms
+
+
+def _max_consecutive(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
+    p, m, v = ctx.problem, ctx.model, ctx.vars
+    setting = p.rules.max_consecutive_days
+    if not setting.enabled:
+        return []
+    k = max_consecutive(p, e)
+    hist = p.history_by_staff.get(e, {})
+    msg = f"{p.staff[e].name}: at most {k} working days in a row (counting last month)"
+    terms: list[PenaltyTerm] = []
+    for last in range(p.num_days):
+        first = last - k
+        hist_days = [off for off in range(first, 0)]
+        if any(hist.get(off, OFF) in (None, OFF) for off in hist_days):
+            continue  # a known or assumed day off before the horizon breaks the run
+        days = list(range(max(0, first), last + 1))
+        offs = [v.off[e][d] for d in days]
+        if setting.hard:
+            guards = ctx.guard(("max_consecutive", e), msg)
+            if hist_days:
+                guards += _history_guard(ctx, e)
+            ct = m.add_bool_or(offs)
+            if guards:
+                ct.only_enforce_if(guards)
+        else:
+            run = m.new_bool_var(f"run[{e},{last}]")
+            m.add_bool_or([*offs, run])
+            for o in offs:
+                m.add_implication(run, o.Not())
+            terms.append(PenaltyTerm("max_consecutive_days", run, setting.weight))
+    return terms
+
+
+def _rest_pairs(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
+    p, m, v = ctx.problem, ctx.model, ctx.vars
+    setting = p.rules.rest_pairs
+    if not setting.enabled or setting.weight == 0:
+        return []
+    prev = p.history_by_staff.get(e, {}).get(-1, "unknown")
+    terms: list[PenaltyTerm] = []
+    for d in range(p.num_days - 1):
+        if d == 0:
+            if prev in (None, "unknown"):
+                continue
+            before: list[Any] = []
+        else:
+            before = [v.works(e, d - 1)]
+        conds = [*before, v.off[e][d], v.works(e, d + 1)]
+        single = m.new_bool_var(f"single[{e},{d}]")
+        m.add_bool_or([c.Not() for c in conds] + [single])
+        for c in conds:
+            m.add_implication(single, c)
+        terms.append(PenaltyTerm("rest_pairs", single, setting.weight))
+    return terms

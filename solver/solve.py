@@ -1,0 +1,330 @@
+"""Entry point: build the CP-SAT model of a roster problem, solve it, report.
+
+``solve`` is a pure function of its input and options (deterministic for a
+given seed with one worker and a deterministic time limit). It never prints:
+the CP-SAT log goes to the ``solver.cpsat`` logger. A progress callback sees
+each better roster; a cancel token set from another thread stops the search
+and the best roster so far is returned.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from ortools.sat.python import cp_model
+
+from solver.check import OFF, check
+from solver.hint import greedy_grid
+from solver.objective import set_objective
+from solver.problem import RosterProblem
+from solver.result import Progress, RosterSolution, SolveStatus
+from solver.rules import RULE_FAMILIES
+from solver.variables import ModelContext, PenaltyTerm, RosterVariables
+
+log = logging.getLogger("solver")
+cpsat_log = logging.getLogger("solver.cpsat")
+
+
+class SolverBugError(RuntimeError):
+    """CP-SAT rejected the model: a bug in the model builder, never a user error."""
+
+
+class CancelToken(Protocol):
+    """Anything with ``is_set()``, e.g. :class:`threading.Event`."""
+
+    def is_set(self) -> bool:
+        """Whether cancellation was requested."""
+        ...
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How long and how hard to search.
+
+    Attributes:
+        time_limit: Wall-clock limit in seconds (always finite).
+        num_workers: CP-SAT workers; 1 gives reproducible runs.
+        seed: Random seed.
+        deterministic_time: Optional deterministic time limit (for reproducible tests).
+        log_search: Route CP-SAT's search log to the ``solver.cpsat`` logger.
+        explain_infeasible: On infeasibility, compute an explanation.
+        explain_time_limit: Time budget for the explanation.
+        greedy_hint: Start the search from a greedy roster.
+        hint: A roster to start from (e.g. the previous version), overrides greedy.
+        relative_gap: Stop when the proven gap falls below this.
+    """
+
+    time_limit: float = 30.0
+    num_workers: int = 2
+    seed: int = 0
+    deterministic_time: float | None = None
+    log_search: bool = False
+    explain_infeasible: bool = True
+    explain_time_limit: float = 20.0
+    greedy_hint: bool = True
+    hint: Mapping[str, Mapping[date, str | None]] | None = None
+    relative_gap: float = 0.0
+
+    def __post_init__(self) -> None:
+        """Reject limits that would make a solve unbounded or meaningless."""
+        if not self.time_limit > 0:
+            raise ValueError("time_limit: must be > 0")
+        if self.num_workers < 1:
+            raise ValueError("num_workers: must be >= 1")
+
+
+@dataclass
+class BuiltModel:
+    """A model with its variables and the named penalty terms of its objective."""
+
+    ctx: ModelContext
+    terms: list[PenaltyTerm]
+
+    @property
+    def model(self) -> cp_model.CpModel:
+        """The CP-SAT model."""
+        return self.ctx.model
+
+    @property
+    def vars(self) -> RosterVariables:
+        """The decision variables."""
+        return self.ctx.vars
+
+
+def build_model(problem: RosterProblem, *, explain: bool = False) -> BuiltModel:
+    """Build the CP-SAT model: variables, then each rule family in order, then objective."""
+    model = cp_model.CpModel()
+    model.name = problem.name or "roster"
+    variables = RosterVariables(model, problem)
+    ctx = ModelContext(problem, model, variables, explain=explain)
+    terms: list[PenaltyTerm] = []
+    for _name, family in RULE_FAMILIES:
+        terms.extend(family(ctx))
+    if not explain:
+        set_objective(model, terms)
+    return BuiltModel(ctx, terms)
+
+
+def add_hint(built: BuiltModel, grid: list[list[int]]) -> None:
+    """Hint every shift and day-off variable from a grid of shift indices."""
+    v = built.vars
+    for e, row in enumerate(grid):
+        for d, k in enumerate(row):
+            built.model.add_hint(v.off[e][d], k == OFF)
+            for kk, x in enumerate(v.x[e][d]):
+                if x is not None:
+                    built.model.add_hint(x, kk == k)
+
+
+def grid_from_assignment(
+    problem: RosterProblem, assignment: Mapping[str, Mapping[date, str | None]]
+) -> list[list[int]]:
+    """A grid of shift indices from an assignment (unknown ids become days off)."""
+    grid = [[OFF] * problem.num_days for _ in problem.staff]
+    for pid, row in assignment.items():
+        e = problem.staff_index.get(pid)
+        if e is None:
+            continue
+        for day, sid in row.items():
+            d = problem.day_index.get(day)
+            if d is not None and sid is not None and sid in problem.shift_index:
+                grid[e][d] = problem.shift_index[sid]
+    return grid
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    """Reports each better roster and records when the first one arrived."""
+
+    def __init__(self, progress: Callable[[Progress], None] | None, started: float) -> None:
+        super().__init__()
+        self.progress = progress
+        self.started = started
+        self.first: float | None = None
+        self.count = 0
+
+    def on_solution_callback(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.first is None:
+            self.first = elapsed
+        self.count += 1
+        if self.progress is not None:
+            self.progress(
+                Progress(
+                    objective=round(self.objective_value),
+                    best_bound=float(self.best_objective_bound),
+                    elapsed=elapsed,
+                )
+            )
+
+
+def configure(
+    solver: cp_model.CpSolver, options: SolveOptions, *, time_limit: float | None = None
+) -> None:
+    """Apply options to a CP-SAT solver and route its log to ``logging``."""
+    params = solver.parameters
+    params.max_time_in_seconds = options.time_limit if time_limit is None else time_limit
+    params.num_workers = options.num_workers
+    params.random_seed = options.seed
+    if options.deterministic_time is not None:
+        params.max_deterministic_time = options.deterministic_time
+    if options.relative_gap > 0:
+        params.relative_gap_limit = options.relative_gap
+    params.log_search_progress = options.log_search
+    params.log_to_stdout = False
+    if options.log_search:
+        solver.log_callback = lambda line: cpsat_log.info("%s", line)
+
+
+def solve(
+    problem: RosterProblem,
+    options: SolveOptions | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> RosterSolution:
+    """Solve a roster problem.
+
+    Args:
+        problem: The validated problem.
+        options: Search limits; defaults to :class:`SolveOptions()`.
+        progress: Called from the solver thread with each better roster.
+        cancel: When set (from any thread), the search stops and the best roster so
+            far is returned with status ``CANCELLED``.
+
+    Returns:
+        The solution: status, roster, objective, bound, gap, timings, breakdown,
+        named soft costs, and for an infeasible problem an explanation.
+
+    Raises:
+        SolverBugError: if CP-SAT rejects the model as invalid.
+    """
+    options = options or SolveOptions()
+    started = time.monotonic()
+    built = build_model(problem)
+    invalid = built.model.validate()
+    if invalid:
+        raise SolverBugError(f"invalid CP-SAT model: {invalid}")
+    if options.hint is not None:
+        add_hint(built, grid_from_assignment(problem, options.hint))
+    elif options.greedy_hint:
+        add_hint(built, greedy_grid(problem))
+    solver = cp_model.CpSolver()
+    configure(solver, options)
+    callback = _Callback(progress, started)
+    cancelled = threading.Event()
+    done = threading.Event()
+    watcher: threading.Thread | None = None
+    if cancel is not None:
+
+        def watch() -> None:
+            while not done.wait(0.02):
+                if cancel.is_set():
+                    cancelled.set()
+                    solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, name="solver-cancel", daemon=True)
+        watcher.start()
+    try:
+        if cancel is not None and cancel.is_set():
+            cancelled.set()
+            code = cp_model.UNKNOWN
+        else:
+            code = solver.solve(built.model, callback)
+    finally:
+        done.set()
+        if watcher is not None:
+            watcher.join()
+    total = time.monotonic() - started
+    if code == cp_model.MODEL_INVALID:
+        raise SolverBugError(f"invalid CP-SAT model: {built.model.validate()}")
+    if code == cp_model.INFEASIBLE:
+        explanation = None
+        if options.explain_infeasible:
+            from solver.explain import explain
+
+            explanation = explain(problem, options)
+        return RosterSolution(
+            status=SolveStatus.INFEASIBLE,
+            total_time=time.monotonic() - started,
+            explanation=explanation,
+        )
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        status = (
+            SolveStatus.CANCELLED_NO_SOLUTION
+            if cancelled.is_set()
+            else SolveStatus.TIMEOUT_NO_SOLUTION
+        )
+        return RosterSolution(status=status, total_time=total)
+    if code == cp_model.OPTIMAL:
+        status = SolveStatus.OPTIMAL
+    elif cancelled.is_set():
+        status = SolveStatus.CANCELLED
+    else:
+        status = SolveStatus.FEASIBLE
+    return _solution(problem, built, solver, status, callback, total)
+
+
+def extract_grid(
+    problem: RosterProblem, built: BuiltModel, value: Callable[[Any], Any]
+) -> list[list[int]]:
+    """Read the roster out of a solved model as a grid of shift indices."""
+    grid = []
+    for e in range(len(problem.staff)):
+        row = []
+        for d in range(problem.num_days):
+            k_on = OFF
+            for k, x in enumerate(built.vars.x[e][d]):
+                if x is not None and value(x):
+                    k_on = k
+                    break
+            row.append(k_on)
+        grid.append(row)
+    return grid
+
+
+def _solution(
+    problem: RosterProblem,
+    built: BuiltModel,
+    solver: cp_model.CpSolver,
+    status: SolveStatus,
+    callback: _Callback,
+    total: float,
+) -> RosterSolution:
+    from solver.check import from_grid
+
+    grid = extract_grid(problem, built, solver.boolean_value)
+    assignment = from_grid(problem, grid)
+    report = check(problem, assignment)
+    objective = round(solver.objective_value)
+    if report.objective != objective or report.hard_violations:
+        log.error(
+            "checker disagrees with the model: objective %s vs %s, %d hard violations",
+            report.objective,
+            objective,
+            len(report.hard_violations),
+        )
+    bound = float(solver.best_objective_bound)
+    gap = (
+        0.0
+        if status is SolveStatus.OPTIMAL
+        else max(0.0, (objective - bound) / max(1, abs(objective)))
+    )
+    return RosterSolution(
+        status=status,
+        assignment=assignment,
+        objective=objective,
+        best_bound=bound,
+        gap=gap,
+        time_to_first=callback.first,
+        total_time=total,
+        breakdown=report.breakdown,
+        penalties=report.penalties,
+        spreads=report.spreads,
+        num_solutions=callback.count,
+    )
