@@ -13,6 +13,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from scheduler.db.base import UTCDateTime
+from scheduler.db.migrate import include_name
 from scheduler.db.session import make_engine
 from scheduler.models import metadata
 from scheduler.settings import get_settings, normalise_database_url
@@ -39,6 +40,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

@@ -19,6 +19,15 @@ import migrations
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
 
+#: Tables owned by libraries (the job queue's), made by their own SQL, not by our models.
+FOREIGN_TABLE_PREFIXES = ("procrastinate_",)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave library-owned tables out of autogenerate and schema comparison."""
+    return not (type_ == "table" and name is not None and name.startswith(FOREIGN_TABLE_PREFIXES))
+
+
 def alembic_config(database_url: str) -> Config:
     """An Alembic config pointing at rota's migrations and ``database_url``."""
     cfg = Config()

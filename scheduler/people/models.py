@@ -51,6 +51,8 @@ class Employee(IdMixin, TimestampMixin, Base):
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(50))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Secret in the URL of the person's calendar feed; rotating it revokes old subscriptions.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     department: Mapped[Department] = relationship()
     team: Mapped[Team | None] = relationship()

@@ -1,0 +1,1 @@
+"""Monthly rosters: configuration, solve jobs, draft and published versions, views."""
