@@ -15,7 +15,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.security.jwt import JWTAuth, Token
+from litestar.security.jwt import JWTCookieAuth, Token
 
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
@@ -34,9 +34,16 @@ async def _retrieve_principal(
         return await load_principal(session, user_id)
 
 
-def make_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
-    """The app's authentication: every route needs a token unless it opts out."""
-    return JWTAuth[Principal, Token](
+COOKIE_NAME = "rota_token"
+
+
+def make_jwt_auth(settings: Settings) -> JWTCookieAuth[Principal, Token]:
+    """The app's authentication: every route needs a token unless it opts out.
+
+    API clients send ``Authorization: Bearer``; a browser showing the roster page sends the
+    same token as an HttpOnly, SameSite=Strict cookie set at login.
+    """
+    return JWTCookieAuth[Principal, Token](
         retrieve_user_handler=_retrieve_principal,
         token_secret=settings.secret_key,
         default_token_expiration=dt.timedelta(minutes=settings.token_ttl_minutes),
@@ -47,11 +54,14 @@ def make_jwt_auth(settings: Settings) -> JWTAuth[Principal, Token]:
         # The API docs are public; anchored so no other path can match by accident.
         exclude=["^/schema(/|$)"],
         description="Bearer token from POST /auth/login.",
+        key=COOKIE_NAME,
+        samesite="strict",
+        secure=settings.env == "production",
     )
 
 
 def issue_token(
-    jwt_auth: JWTAuth[Principal, Token], settings: Settings, principal: Principal
+    jwt_auth: JWTCookieAuth[Principal, Token], settings: Settings, principal: Principal
 ) -> tuple[str, dt.datetime]:
     """A signed token for ``principal`` and the instant it expires."""
     ttl = dt.timedelta(minutes=settings.token_ttl_minutes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,13 @@ def _test_url(tmp_root: Path) -> str:
     return normalise_database_url(raw)
 
 
-async def _recreate_pg_database(url: str) -> None:
+def _per_process(url: str) -> str:
+    """Suffix the database name with the process id, so parallel test runs never collide."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{os.getpid()}").render_as_string(hide_password=False)
+
+
+async def _pg_admin(url: str, statement: str) -> None:
     import asyncpg
 
     parsed = make_url(url)
@@ -46,21 +52,24 @@ async def _recreate_pg_database(url: str) -> None:
         database="postgres",
     )
     try:
-        name = parsed.database
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(statement.format(name=parsed.database))
     finally:
         await admin.close()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database for this test session."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database for this test session, dropped at the end."""
     url = _test_url(tmp_path_factory.mktemp("db"))
-    if url.startswith("postgresql"):
-        asyncio.run(_recreate_pg_database(url))
+    postgres = url.startswith("postgresql")
+    if postgres:
+        url = _per_process(url)
+        asyncio.run(_pg_admin(url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_pg_admin(url, 'CREATE DATABASE "{name}"'))
     upgrade(url)
-    return url
+    yield url
+    if postgres:
+        asyncio.run(_pg_admin(url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -73,12 +82,12 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 async def _empty_all_tables(eng: AsyncEngine) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
+    # DELETE, not TRUNCATE: on the handful of rows a test leaves, PostgreSQL deletes in well
+    # under a millisecond per table while TRUNCATE rewrites every table's files (~20 ms each).
+    # Children first, so no foreign key is violated; ids are not reset (tests never assume them).
     async with eng.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                await conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - names from our metadata
+        for name in tables:
+            await conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - names from our metadata
 
 
 @pytest.fixture

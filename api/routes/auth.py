@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, patch, post
-from litestar.datastructures import State
+from litestar import Request, Response, get, patch, post
+from litestar.datastructures import Cookie, State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,7 +16,7 @@ from api.problems import ConflictProblem, TooManyRequestsProblem, UnprocessableP
 from api.schemas.auth import LoginIn, PasswordChangeIn, TokenOut, UserActiveIn, UserIn, UserOut
 from api.schemas.base import PageOut
 from api.schemas.query import Limit, Offset
-from api.security import issue_token
+from api.security import COOKIE_NAME, issue_token
 from scheduler.auth import service
 from scheduler.auth.models import User
 from scheduler.auth.principal import Principal
@@ -56,7 +56,7 @@ def make_login_handler(settings: Settings) -> Any:
         db_session: NamedDependency[AsyncSession],
         state: State,
         request: Request[Any, Any, Any],
-    ) -> TokenOut:
+    ) -> Response[TokenOut]:
         """Check the password and answer a signed token that expires.
 
         Failed attempts are counted per account; too many get 429 with Retry-After, before
@@ -73,7 +73,16 @@ def make_login_handler(settings: Settings) -> Any:
             raise
         await limiter.succeeded(data.username)
         token, expires = issue_token(state.jwt_auth, settings, service.principal_of(user))
-        return TokenOut(access_token=token, token_type="Bearer", expires_at=expires)  # noqa: S106
+        body = TokenOut(access_token=token, token_type="Bearer", expires_at=expires)  # noqa: S106
+        cookie = Cookie(
+            key=COOKIE_NAME,
+            value=token,
+            max_age=settings.token_ttl_minutes * 60,
+            httponly=True,
+            samesite="strict",
+            secure=settings.env == "production",
+        )
+        return Response(body, cookies=[cookie])
 
     return login
 
