@@ -586,3 +586,12 @@ def validate_assignment(
             for v in report.hard_violations
         ],
     }
+
+
+def rules_from_dict(value: Any) -> RuleSettings:
+    """Rule settings from their JSON form (the ``rules`` object of a problem).
+
+    Public so a department's stored settings are validated by exactly the code that reads
+    problems: an unknown rule or a hard setting of a soft-only rule is a ``ProblemError``.
+    """
+    return _rules(value)
