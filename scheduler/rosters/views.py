@@ -1,0 +1,760 @@
+"""What people look at: a roster version as a grid, its coverage against demand, per-person counts.
+
+One view model feeds the JSON view, the CSV and XLSX exports and the HTML page, so a number a
+manager reads on the printed sheet is the same number the API returns. It is built from what the
+version itself stores (cells, the shift snapshot and the solver problem with its demand), never
+from today's shift types or demand, because a published roster must read the same next year as
+the day it was pinned up.
+
+The department calendar (weekends, statutory holidays, make-up working days) only shades the
+view and feeds the weekend and holiday counts; it comes from the shared calendar module when
+there is one, else from the ``holidays`` library for the department's country plus the
+company's own ``CalendarDay`` rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.auth.principal import Principal
+from scheduler.auth.roles import Role
+from scheduler.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
+from scheduler.org.models import Department, Team
+from scheduler.people.models import Employee
+from scheduler.rosters import store
+from scheduler.rosters.models import CalendarDay, Roster, RosterCell, RosterVersion
+
+#: The handover window of DOMAIN.md (15:00-17:30), shown on every day even without demand rows.
+HANDOVER_START = 15 * 60
+HANDOVER_END = 17 * 60 + 30
+#: Statuses an agent may read: what staff were told, never a draft still being worked on.
+TOLD_STATUSES = frozenset({"published", "superseded"})
+_DEFAULT_COLOUR = "#d9d9d9"
+_MINUTES_PER_DAY = 1440
+
+
+def hhmm(minutes: int) -> str:
+    """Minutes after midnight as ``HH:MM``; 1440 stays ``24:00`` as the department writes it."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def shift_instants(
+    day: dt.date, start_minute: int, end_minute: int, zone: str
+) -> tuple[dt.datetime, dt.datetime]:
+    """The aware local start and end of a shift on ``day``.
+
+    Wall-clock arithmetic on purpose: 15:00-24:00 ends at 00:00 of the next date, and across a
+    DST change the shift still starts and ends at the times on the roster.
+    """
+    tz = ZoneInfo(zone)
+    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    start = midnight + dt.timedelta(minutes=start_minute)
+    end_day = day + dt.timedelta(days=end_minute // _MINUTES_PER_DAY)
+    end = dt.datetime.combine(end_day, dt.time(0), tzinfo=tz) + dt.timedelta(
+        minutes=end_minute % _MINUTES_PER_DAY
+    )
+    return start, end
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@dataclass(frozen=True, slots=True)
+class DayInfo:
+    """One date of the month as the department's calendar sees it."""
+
+    date: dt.date
+    weekday: int
+    weekend: bool
+    holiday: str | None
+    makeup_workday: bool
+
+    @property
+    def off_day(self) -> bool:
+        """A weekend or holiday: shaded on the grid, counted in the weekend/holiday columns."""
+        return self.weekend or self.holiday is not None
+
+
+def country_calendar(
+    country: str, start: dt.date, end: dt.date
+) -> tuple[dict[dt.date, str], set[dt.date]]:
+    """Statutory holidays and make-up working days (调休) of a country between two dates.
+
+    A country the ``holidays`` library does not know gives no holidays rather than an error:
+    the roster still renders, just without shading.
+    """
+    years = list(range(start.year, end.year + 1))
+    try:
+        table = holidays_lib.country_holidays(country, years=years)
+    except NotImplementedError:
+        return {}, set()
+    named = {d: str(n) for d, n in table.items() if start <= d <= end}
+    makeup = {d for d in getattr(table, "weekend_workdays", set()) if start <= d <= end}
+    return named, makeup
+
+
+async def department_days(
+    session: AsyncSession, department: Department, start: dt.date, end: dt.date
+) -> list[DayInfo]:
+    """Every date from ``start`` to ``end`` with its weekend/holiday flags for the department.
+
+    The country's calendar, then the company's own days on top (a company holiday, an extra
+    make-up working day, a statutory holiday worked as normal).
+    """
+    named, makeup = country_calendar(department.country, start, end)
+    rows = await session.scalars(
+        select(CalendarDay).where(
+            CalendarDay.department_id == department.id,
+            CalendarDay.date >= start,
+            CalendarDay.date <= end,
+        )
+    )
+    for row in rows:
+        if row.kind == "holiday":
+            named[row.date] = row.name
+            makeup.discard(row.date)
+        elif row.kind == "workday":
+            makeup.add(row.date)
+            named.pop(row.date, None)
+        elif row.kind == "not_holiday":
+            named.pop(row.date, None)
+    days = []
+    day = start
+    while day <= end:
+        days.append(
+            DayInfo(
+                date=day,
+                weekday=day.weekday(),
+                weekend=day.weekday() >= 5 and day not in makeup,
+                holiday=named.get(day),
+                makeup_workday=day in makeup,
+            )
+        )
+        day += dt.timedelta(days=1)
+    return days
+
+
+# --------------------------------------------------------------------------- view model
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftInfo:
+    """A shift type as the version recorded it."""
+
+    code: str
+    name: str
+    start_minute: int
+    end_minute: int
+    late: bool
+    colour: str
+
+    @property
+    def hours(self) -> str:
+        """``08:30-17:30``, for legends."""
+        return f"{hhmm(self.start_minute)}-{hhmm(self.end_minute)}"
+
+    def covers(self, start_minute: int, end_minute: int, day_offset: int = 0) -> bool:
+        """Whether a shift starting ``day_offset`` days earlier spans the window."""
+        shift = day_offset * _MINUTES_PER_DAY
+        return self.start_minute <= start_minute + shift and self.end_minute >= end_minute + shift
+
+
+@dataclass(frozen=True, slots=True)
+class GridCell:
+    """One person on one date: a shift, a rest day, or leave."""
+
+    date: dt.date
+    shift_code: str | None
+    shift_name: str | None
+    colour: str | None
+    rest: bool
+    leave: str | None
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCounts:
+    """How a person's month adds up; the columns a manager checks for fairness."""
+
+    working_days: int = 0
+    late_shifts: int = 0
+    weekend_days: int = 0
+    holiday_days: int = 0
+    rest_days: int = 0
+    leave_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """A person's row of the grid."""
+
+    employee_id: int
+    staff_no: str
+    name: str
+    team_id: int | None
+    team_name: str | None
+    cells: list[GridCell]
+    counts: PersonCounts
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftCoverage:
+    """People on one shift on one date against the demand the version was solved for."""
+
+    date: dt.date
+    shift_code: str
+    assigned: int
+    minimum: int | None
+    target: int | None
+
+    @property
+    def status(self) -> str:
+        """``short`` (below minimum), ``under`` (below target), ``ok`` or ``no_demand``."""
+        return _status(self.assigned, self.minimum, self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalCoverage:
+    """People on duty through a window of a date (every shift spanning it counts)."""
+
+    date: dt.date
+    start_minute: int
+    end_minute: int
+    label: str
+    assigned: int
+    by_shift: dict[str, int]
+    minimum: int | None
+    target: int | None
+
+    @property
+    def status(self) -> str:
+        """As for :class:`ShiftCoverage`."""
+        return _status(self.assigned, self.minimum, self.target)
+
+
+def _status(assigned: int, minimum: int | None, target: int | None) -> str:
+    if minimum is None and target is None:
+        return "no_demand"
+    if minimum is not None and assigned < minimum:
+        return "short"
+    if target is not None and assigned < target:
+        return "under"
+    return "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class RosterView:
+    """A roster version, ready to show: grid, coverage, counts, the objective's breakdown."""
+
+    roster_id: int
+    version_number: int
+    status: str
+    origin: str
+    month: dt.date
+    department_id: int
+    department_name: str
+    team_id: int | None
+    scope_label: str
+    timezone: str
+    published_at: dt.datetime | None
+    objective: int | None
+    hard_violations: int
+    breakdown: dict[str, Any]
+    shifts: list[ShiftInfo]
+    days: list[DayInfo]
+    people: list[PersonRow]
+    shift_coverage: list[ShiftCoverage]
+    interval_coverage: list[IntervalCoverage]
+    teams: dict[int | None, str] = field(default_factory=dict)
+
+    def coverage_for(self, shift_code: str) -> list[ShiftCoverage]:
+        """One shift's coverage row, date by date."""
+        return [c for c in self.shift_coverage if c.shift_code == shift_code]
+
+    def interval_rows(self) -> list[tuple[str, dict[dt.date, IntervalCoverage]]]:
+        """Interval coverage as rows by window (time order), each keyed by date.
+
+        Keyed rather than listed because a window with demand on some dates only leaves gaps.
+        """
+        rows: dict[str, dict[dt.date, IntervalCoverage]] = {}
+        for item in sorted(self.interval_coverage, key=lambda c: (c.start_minute, c.end_minute)):
+            rows.setdefault(item.label, {})[item.date] = item
+        return list(rows.items())
+
+
+def shifts_of(snapshot: Mapping[str, Any]) -> list[ShiftInfo]:
+    """The version's shift types, ordered by start time (early before late)."""
+    out = []
+    for code, raw in snapshot.items():
+        out.append(
+            ShiftInfo(
+                code=code,
+                name=str(raw.get("name") or code),
+                start_minute=int(raw.get("start_minute", 0)),
+                end_minute=int(raw.get("end_minute", 0)),
+                late=bool(raw.get("late", False)),
+                colour=str(raw.get("colour") or _DEFAULT_COLOUR),
+            )
+        )
+    return sorted(out, key=lambda s: (s.start_minute, s.end_minute, s.code))
+
+
+def _minutes(text: Any) -> int:
+    hours, minutes = str(text).split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _demand_dates(row: Mapping[str, Any]) -> list[dt.date]:
+    if "dates" in row:
+        return [dt.date.fromisoformat(d) for d in row["dates"]]
+    return [dt.date.fromisoformat(row["date"])]
+
+
+def _staff_teams(problem: Mapping[str, Any], employees: Mapping[int, Employee]) -> dict[int, str]:
+    """Each employee's team as the problem names it (for team-scoped demand rows).
+
+    The problem's staff ids are employee ids as text, or staff numbers; either is matched.
+    """
+    by_key: dict[str, str] = {}
+    for raw in problem.get("staff", []):
+        if raw.get("team") is not None:
+            by_key[str(raw["id"])] = str(raw["team"])
+    out = {}
+    for emp_id, emp in employees.items():
+        team = by_key.get(str(emp_id), by_key.get(emp.staff_no))
+        if team is not None:
+            out[emp_id] = team
+    return out
+
+
+def compute_coverage(
+    problem: Mapping[str, Any],
+    shifts: Sequence[ShiftInfo],
+    days: Sequence[dt.date],
+    cells: Iterable[RosterCell],
+    employee_teams: Mapping[int, str] | None = None,
+) -> tuple[list[ShiftCoverage], list[IntervalCoverage]]:
+    """Per-day coverage per shift and per window, against the problem's demand.
+
+    A demand row scoped to a team counts only that team's people; several rows for the same
+    date and shift (one per team) add up. The handover window is always reported, with its
+    demand when the problem has a row for exactly that window.
+    """
+    employee_teams = employee_teams or {}
+    by_code = {s.code: s for s in shifts}
+    on: dict[tuple[dt.date, str], list[int]] = defaultdict(list)
+    for cell in cells:
+        if cell.shift_code is not None:
+            on[(cell.date, cell.shift_code)].append(cell.employee_id)
+
+    def count(day: dt.date, code: str, team: str | None) -> int:
+        people = on.get((day, code), [])
+        if team is None:
+            return len(people)
+        return sum(1 for e in people if employee_teams.get(e) == team)
+
+    day_set = set(days)
+    shift_demand: dict[tuple[dt.date, str], list[tuple[int, int, str | None]]] = defaultdict(list)
+    for raw in problem.get("shift_demand", []):
+        for day in _demand_dates(raw):
+            low = int(raw.get("minimum") or 0)
+            high = int(raw.get("target") if raw.get("target") is not None else low)
+            shift_demand[(day, str(raw["shift"]))].append((low, high, raw.get("team")))
+
+    shift_rows = []
+    for day in days:
+        for s in shifts:
+            rows = shift_demand.get((day, s.code))
+            minimum: int | None = None
+            target: int | None = None
+            if rows:
+                assigned = sum(count(day, s.code, team) for _, _, team in rows)
+                if all(team is None for _, _, team in rows):
+                    assigned = count(day, s.code, None)
+                minimum = sum(r[0] for r in rows)
+                target = sum(r[1] for r in rows)
+            else:
+                assigned = count(day, s.code, None)
+            shift_rows.append(ShiftCoverage(day, s.code, assigned, minimum, target))
+
+    windows: dict[tuple[dt.date, int, int], list[tuple[int, int, str | None]]] = defaultdict(list)
+    for raw in problem.get("interval_demand", []):
+        start, end = _minutes(raw["start"]), _minutes(raw["end"])
+        for day in _demand_dates(raw):
+            if day in day_set:
+                low = int(raw.get("minimum") or 0)
+                high = int(raw.get("target") if raw.get("target") is not None else low)
+                windows[(day, start, end)].append((low, high, raw.get("team")))
+    for day in days:
+        windows.setdefault((day, HANDOVER_START, HANDOVER_END), [])
+
+    interval_rows = []
+    for (day, start, end), rows in sorted(windows.items()):
+        by_shift: dict[str, int] = {}
+        teams = {team for _, _, team in rows}
+        team = next(iter(teams)) if len(teams) == 1 else None
+        for s in shifts:
+            n = 0
+            if s.covers(start, end):
+                n += count(day, s.code, team)
+            if s.end_minute > _MINUTES_PER_DAY and s.covers(start, end, day_offset=1):
+                n += count(day - dt.timedelta(days=1), s.code, team)
+            if s.covers(start, end) or s.covers(start, end, day_offset=1):
+                by_shift[s.code] = n
+        label = f"{hhmm(start)}-{hhmm(end)}"
+        if (start, end) == (HANDOVER_START, HANDOVER_END):
+            label = f"handover {label}"
+        interval_rows.append(
+            IntervalCoverage(
+                date=day,
+                start_minute=start,
+                end_minute=end,
+                label=label,
+                assigned=sum(by_shift.values()),
+                by_shift={code: by_shift[code] for code in by_code if code in by_shift},
+                minimum=sum(r[0] for r in rows) if rows else None,
+                target=sum(r[1] for r in rows) if rows else None,
+            )
+        )
+    return shift_rows, interval_rows
+
+
+def person_counts(
+    cells: Iterable[RosterCell], shifts: Mapping[str, ShiftInfo], days: Mapping[dt.date, DayInfo]
+) -> PersonCounts:
+    """A person's working days, late shifts, weekend and holiday days worked, rest and leave."""
+    working = late = weekend = holiday = rest = leave = 0
+    for cell in cells:
+        if cell.shift_code is None:
+            if cell.absence:
+                leave += 1
+            else:
+                rest += 1
+            continue
+        working += 1
+        info = days.get(cell.date)
+        if shifts.get(cell.shift_code, None) is not None and shifts[cell.shift_code].late:
+            late += 1
+        if info is not None and info.weekend:
+            weekend += 1
+        if info is not None and info.holiday is not None:
+            holiday += 1
+    return PersonCounts(working, late, weekend, holiday, rest, leave)
+
+
+def compose_view(
+    roster: Roster,
+    version: RosterVersion,
+    cells: Sequence[RosterCell],
+    employees: Mapping[int, Employee],
+    teams: Mapping[int, Team],
+    department: Department,
+    days: Sequence[DayInfo],
+) -> RosterView:
+    """Build the view model from loaded rows; pure, so tests and exports can call it directly."""
+    shifts = shifts_of(version.shift_snapshot or {})
+    by_code = {s.code: s for s in shifts}
+    day_info = {d.date: d for d in days}
+    by_person: dict[int, list[RosterCell]] = defaultdict(list)
+    for cell in cells:
+        by_person[cell.employee_id].append(cell)
+
+    def sort_key(emp_id: int) -> tuple[str, str, int]:
+        emp = employees.get(emp_id)
+        team = teams.get(emp.team_id) if emp is not None and emp.team_id is not None else None
+        return (team.name if team else "\uffff", emp.staff_no if emp else "", emp_id)
+
+    people = []
+    for emp_id in sorted(by_person, key=sort_key):
+        emp = employees.get(emp_id)
+        own = {c.date: c for c in by_person[emp_id]}
+        row_cells = []
+        for d in days:
+            c = own.get(d.date)
+            shift = by_code.get(c.shift_code) if c is not None and c.shift_code else None
+            row_cells.append(
+                GridCell(
+                    date=d.date,
+                    shift_code=c.shift_code if c is not None else None,
+                    shift_name=shift.name if shift else (c.shift_code if c else None),
+                    colour=shift.colour if shift else None,
+                    rest=c is not None and c.shift_code is None and not c.absence,
+                    leave=c.absence if c is not None and c.shift_code is None else None,
+                    locked=bool(c.locked) if c is not None else False,
+                )
+            )
+        team_id = emp.team_id if emp is not None else None
+        people.append(
+            PersonRow(
+                employee_id=emp_id,
+                staff_no=emp.staff_no if emp else str(emp_id),
+                name=emp.name if emp else f"#{emp_id}",
+                team_id=team_id,
+                team_name=teams[team_id].name if team_id is not None and team_id in teams else None,
+                cells=row_cells,
+                counts=person_counts(by_person[emp_id], by_code, day_info),
+            )
+        )
+    problem = version.problem or {}
+    shift_cov, interval_cov = compute_coverage(
+        problem, shifts, [d.date for d in days], cells, _staff_teams(problem, employees)
+    )
+    scope_team = teams.get(roster.team_id) if roster.team_id is not None else None
+    return RosterView(
+        roster_id=roster.id,
+        version_number=version.number,
+        status=version.status,
+        origin=version.origin,
+        month=roster.month,
+        department_id=department.id,
+        department_name=department.name,
+        team_id=roster.team_id,
+        scope_label=f"{department.name} / {scope_team.name}" if scope_team else department.name,
+        timezone=department.timezone,
+        published_at=version.published_at,
+        objective=version.objective,
+        hard_violations=version.hard_violations,
+        breakdown=dict(version.breakdown or {}),
+        shifts=shifts,
+        days=list(days),
+        people=people,
+        shift_coverage=shift_cov,
+        interval_coverage=interval_cov,
+        teams={p.team_id: p.team_name or "No team" for p in people},
+    )
+
+
+# --------------------------------------------------------------------------- access and loading
+
+
+def _agent_may_read(actor: Principal, roster: Roster) -> bool:
+    return actor.role == Role.AGENT and actor.department_id == roster.department_id
+
+
+async def readable_roster(session: AsyncSession, actor: Principal, roster_id: int) -> Roster:
+    """A roster the caller may look at: department roles, HR/GM/admin, and its department's agents.
+
+    Outside the caller's scope the roster does not exist for them (404), as elsewhere.
+    """
+    roster = await session.get(Roster, roster_id)
+    if roster is None or not (
+        actor.can_read_department(roster.department_id) or _agent_may_read(actor, roster)
+    ):
+        raise NotFoundError(f"roster {roster_id} not found")
+    return roster
+
+
+def _require_visible(actor: Principal, roster: Roster, version: RosterVersion) -> None:
+    """Agents read what staff were told, never a draft the manager is still changing."""
+    if not actor.can_read_department(roster.department_id) and version.status not in TOLD_STATUSES:
+        raise PermissionDeniedError(
+            f"version {version.number} is a {version.status}; agents may read published rosters only"
+        )
+
+
+async def readable_version(
+    session: AsyncSession, actor: Principal, roster_id: int, number: int
+) -> tuple[Roster, RosterVersion]:
+    """Version ``number`` of a roster, if the caller may read it."""
+    roster = await readable_roster(session, actor, roster_id)
+    version = await store.get_version(session, roster, number)
+    _require_visible(actor, roster, version)
+    return roster, version
+
+
+async def current_version(
+    session: AsyncSession, actor: Principal, roster_id: int
+) -> tuple[Roster, RosterVersion]:
+    """The version a roster's page shows: the roster of record, else the latest draft.
+
+    Agents only ever get the published one; without it there is nothing for them to see.
+    """
+    roster = await readable_roster(session, actor, roster_id)
+    version = await store.published_version(session, roster_id)
+    if version is None and actor.can_read_department(roster.department_id):
+        version = await session.scalar(
+            select(RosterVersion)
+            .where(RosterVersion.roster_id == roster_id, RosterVersion.status == "draft")
+            .order_by(RosterVersion.number.desc())
+            .limit(1)
+        )
+    if version is None:
+        raise NotFoundError(f"roster {roster_id} has no published version yet")
+    return roster, version
+
+
+async def load_view(session: AsyncSession, roster: Roster, version: RosterVersion) -> RosterView:
+    """Load everything a version's view needs and compose it."""
+    cells = await store.cells_of(session, version.id)
+    department = await session.get(Department, roster.department_id)
+    if department is None:  # pragma: no cover - a foreign key guarantees it
+        raise NotFoundError(f"department {roster.department_id} not found")
+    emp_ids = sorted({c.employee_id for c in cells})
+    employees = {
+        e.id: e for e in await session.scalars(select(Employee).where(Employee.id.in_(emp_ids)))
+    }
+    team_ids = {e.team_id for e in employees.values() if e.team_id is not None}
+    if roster.team_id is not None:
+        team_ids.add(roster.team_id)
+    teams = {t.id: t for t in await session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    days = await department_days(session, department, roster.month, store.month_end(roster.month))
+    return compose_view(roster, version, cells, employees, teams, department, days)
+
+
+async def view_version(
+    session: AsyncSession, actor: Principal, roster_id: int, number: int
+) -> RosterView:
+    """The view of version ``number`` of a roster, for the caller."""
+    roster, version = await readable_version(session, actor, roster_id, number)
+    return await load_view(session, roster, version)
+
+
+async def view_current(session: AsyncSession, actor: Principal, roster_id: int) -> RosterView:
+    """The view of a roster's current version (see :func:`current_version`)."""
+    roster, version = await current_version(session, actor, roster_id)
+    return await load_view(session, roster, version)
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@dataclass(frozen=True, slots=True)
+class CellChange:
+    """One person on one date that differs between two versions.
+
+    ``None`` shift with ``None`` absence is a rest day; a missing cell reads as rest too.
+    """
+
+    employee_id: int
+    date: dt.date
+    from_shift: str | None
+    to_shift: str | None
+    from_absence: str | None
+    to_absence: str | None
+
+
+def diff_cells(cells_a: Iterable[RosterCell], cells_b: Iterable[RosterCell]) -> list[CellChange]:
+    """Who, which date, from what to what: the cells where two versions disagree."""
+    a = {(c.employee_id, c.date): (c.shift_code, c.absence) for c in cells_a}
+    b = {(c.employee_id, c.date): (c.shift_code, c.absence) for c in cells_b}
+    changes = []
+    for key in sorted(a.keys() | b.keys()):
+        before, after = a.get(key, (None, None)), b.get(key, (None, None))
+        if before != after:
+            changes.append(CellChange(key[0], key[1], before[0], after[0], before[1], after[1]))
+    return changes
+
+
+async def diff(
+    session: AsyncSession, version_a: RosterVersion, version_b: RosterVersion
+) -> list[CellChange]:
+    """The changes from ``version_a`` to ``version_b`` (what staff would be told is different)."""
+    return diff_cells(
+        await store.cells_of(session, version_a.id), await store.cells_of(session, version_b.id)
+    )
+
+
+async def diff_versions(
+    session: AsyncSession, actor: Principal, roster_id: int, number: int, against: int
+) -> list[CellChange]:
+    """The changes from version ``against`` to version ``number``, both readable by the caller."""
+    roster, version = await readable_version(session, actor, roster_id, number)
+    other = await store.get_version(session, roster, against)
+    _require_visible(actor, roster, other)
+    return await diff(session, other, version)
+
+
+# --------------------------------------------------------------------------- the agent's own shifts
+
+#: The longest span ``/me/shifts`` answers in one call (keeps a typo from reading years of rows).
+MAX_MY_SHIFTS_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class MyShift:
+    """A day of the signed-in person's published roster, with the shift's instants."""
+
+    date: dt.date
+    shift_code: str | None
+    shift_name: str | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+    absence: str | None
+    roster_id: int
+    version_number: int
+
+
+async def my_shifts(
+    session: AsyncSession, actor: Principal, start: dt.date | None, end: dt.date | None
+) -> list[MyShift]:
+    """What the caller was told: their published cells from ``start`` to ``end`` (inclusive).
+
+    Defaults to today and the next 30 days in the caller's department zone. A user without an
+    employee record (HR, admin) has no shifts: 404 says why.
+    """
+    if actor.employee_id is None:
+        raise NotFoundError("your user is not linked to an employee, so it has no shifts")
+    employee = await session.get(Employee, actor.employee_id)
+    if employee is None:
+        raise NotFoundError("your employee record no longer exists")
+    department = await session.get(Department, employee.department_id)
+    zone = department.timezone if department is not None else "UTC"
+    today = dt.datetime.now(ZoneInfo(zone)).date()
+    first = start or today
+    last = end or (first + dt.timedelta(days=30))
+    if last < first:
+        raise ValidationFailedError(
+            "to is before from", errors=[{"field": "to", "message": "must not be before from"}]
+        )
+    if (last - first).days >= MAX_MY_SHIFTS_DAYS:
+        raise ValidationFailedError(
+            f"at most {MAX_MY_SHIFTS_DAYS} days per request",
+            errors=[{"field": "to", "message": f"at most {MAX_MY_SHIFTS_DAYS} days after from"}],
+        )
+    out = []
+    for cell in await store.published_cells_for_employee(session, employee.id, first, last):
+        start_at = end_at = None
+        name = None
+        if cell.shift_code is not None and cell.shift is not None:
+            start_at, end_at = shift_instants(
+                cell.date,
+                int(str(cell.shift.get("start_minute", 0))),
+                int(str(cell.shift.get("end_minute", 0))),
+                cell.timezone,
+            )
+            name = str(cell.shift.get("name") or cell.shift_code)
+        out.append(
+            MyShift(
+                date=cell.date,
+                shift_code=cell.shift_code,
+                shift_name=name,
+                start=start_at,
+                end=end_at,
+                absence=cell.absence,
+                roster_id=cell.roster_id,
+                version_number=cell.version_number,
+            )
+        )
+    return out
+
+
+def handover_gap(window: IntervalCoverage) -> bool:
+    """A handover window where some shift that should hand over has nobody on it.
+
+    DOMAIN.md: every day that has both shifts needs agents of both in the window. A shift with
+    nobody at all that day has nothing to hand over, so only a day staffed by one side but not
+    the other is a gap; shown in red on the page and the sheet.
+    """
+    if window.start_minute != HANDOVER_START or window.end_minute != HANDOVER_END:
+        return False
+    counts = list(window.by_shift.values())
+    return len(counts) >= 2 and 0 in counts and any(counts)
