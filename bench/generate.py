@@ -107,7 +107,7 @@ def generate_department(
     start = date(year, month, 1)
     end = date(year, month, pycal.monthrange(year, month)[1])
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    n_teams = max(2, round(n_agents / team_size)) if n_agents >= 10 else 1
+    n_teams = max(2, round(n_agents / team_size)) if n_agents >= 20 else 1
     teams = [f"Team {chr(ord('A') + t)}" for t in range(n_teams)]
     staff: list[Staff] = []
     used: set[str] = set()
@@ -143,8 +143,10 @@ def generate_department(
                 factor = 0.7
             e_t = max(1, round(0.30 * size * factor))
             l_t = max(2, round(0.22 * size * factor))
-            demand.append(ShiftDemand(day, "early", max(1, round(e_t * 0.75)), e_t, 10, 2, team))
-            demand.append(ShiftDemand(day, "late", 2 if l_t >= 2 else 0, l_t, 10, 2, team))
+            e_min = max(1, round(e_t * 0.6))
+            l_min = 2 if size >= 8 else 0
+            demand.append(ShiftDemand(day, "early", e_min, e_t, 10, 2, team))
+            demand.append(ShiftDemand(day, "late", l_min, l_t, 10, 2, team))
     handover = [
         IntervalDemand(day, 15 * 60, 17 * 60 + 30, minimum=2 * n_teams, target=2 * n_teams)
         for day in days

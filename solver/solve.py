@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from solver.check import OFF, check
 from solver.hint import greedy_grid
-from solver.objective import set_objective
+from solver.objective import objective_expr, set_objective
 from solver.problem import RosterProblem
 from solver.result import Progress, RosterSolution, SolveStatus
 from solver.rules import RULE_FAMILIES
@@ -141,11 +141,15 @@ def grid_from_assignment(
 class _Callback(cp_model.CpSolverSolutionCallback):
     """Reports each better roster and records when the first one arrived."""
 
-    def __init__(self, progress: Callable[[Progress], None] | None, started: float) -> None:
+    def __init__(
+        self, progress: Callable[[Progress], None] | None, started: float, objective: Any
+    ) -> None:
         super().__init__()
         self.progress = progress
+        self.objective = objective
         self.started = started
         self.first: float | None = None
+        self.best: int | None = None
         self.count = 0
 
     def on_solution_callback(self) -> None:
@@ -153,10 +157,14 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         if self.first is None:
             self.first = elapsed
         self.count += 1
+        value = int(self.value(self.objective))
+        if self.best is not None and value >= self.best:
+            return
+        self.best = value
         if self.progress is not None:
             self.progress(
                 Progress(
-                    objective=round(self.objective_value),
+                    objective=value,
                     best_bound=float(self.best_objective_bound),
                     elapsed=elapsed,
                 )
@@ -215,7 +223,7 @@ def solve(
         add_hint(built, greedy_grid(problem))
     solver = cp_model.CpSolver()
     configure(solver, options)
-    callback = _Callback(progress, started)
+    callback = _Callback(progress, started, objective_expr(built.terms))
     cancelled = threading.Event()
     done = threading.Event()
     watcher: threading.Thread | None = None
@@ -301,7 +309,11 @@ def _solution(
     grid = extract_grid(problem, built, solver.boolean_value)
     assignment = from_grid(problem, grid)
     report = check(problem, assignment)
-    objective = round(solver.objective_value)
+    # CP-SAT's objective_value can exceed the objective of the roster it returns:
+    # with dual reductions, presolve may relax an exact indicator (e.g. a single
+    # rest day) to a one-sided bound and postsolve then recomputes it exactly.
+    # The roster's true cost is the objective expression evaluated on it.
+    objective = int(solver.value(objective_expr(built.terms)))
     if report.objective != objective or report.hard_violations:
         log.error(
             "checker disagrees with the model: objective %s vs %s, %d hard violations",

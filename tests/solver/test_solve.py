@@ -1,0 +1,146 @@
+"""solve(): statuses, determinism, progress, cancellation, repair, explanations."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from bench.generate import generate_department
+from solver import (
+    HistoryCell,
+    Leave,
+    Lock,
+    Progress,
+    ReferenceRoster,
+    RuleSetting,
+    SolveOptions,
+    SolveStatus,
+    check,
+    solve,
+)
+from solver.testing import cell, day, demand, people, problem, solve_checked
+
+
+def test_determinism_one_worker_deterministic_limit() -> None:
+    p = generate_department(10, seed=3)
+    opts = {"deterministic_time": 0.4, "time_limit": 30.0}
+    a = solve_checked(p, **opts)
+    b = solve_checked(p, **opts)
+    assert a.status.has_roster
+    assert a.assignment == b.assignment
+    assert a.objective == b.objective
+
+
+def test_progress_reports_improving_rosters() -> None:
+    p = generate_department(10, seed=4)
+    seen: list[Progress] = []
+    sol = solve(
+        p, SolveOptions(num_workers=1, deterministic_time=0.4, time_limit=30), progress=seen.append
+    )
+    assert seen
+    objectives = [s.objective for s in seen]
+    assert objectives == sorted(objectives, reverse=True)
+    assert sol.objective == objectives[-1]
+    assert sol.time_to_first is not None
+    assert sol.time_to_first <= sol.total_time
+    assert sol.assignment is not None
+    assert check(p, sol.assignment).objective == sol.objective
+
+
+def test_cancel_from_another_thread_returns_best_so_far() -> None:
+    p = generate_department(40, seed=5)
+    stop = threading.Event()
+    sol = solve(
+        p,
+        SolveOptions(time_limit=30, num_workers=2),
+        progress=lambda _: stop.set(),
+        cancel=stop,
+    )
+    assert sol.status is SolveStatus.CANCELLED
+    assert sol.total_time < 10
+    assert sol.assignment is not None
+    report = check(p, sol.assignment)
+    assert report.valid
+    assert report.objective == sol.objective
+
+
+def test_cancel_before_start() -> None:
+    stop = threading.Event()
+    stop.set()
+    sol = solve(problem(1, people(1)), SolveOptions(), cancel=stop)
+    assert sol.status is SolveStatus.CANCELLED_NO_SOLUTION
+
+
+def test_infeasible_explanation_names_leave_and_demand() -> None:
+    p = problem(
+        3,
+        people(3),
+        rules={"never_alone": RuleSetting()},
+        shift_demand=demand(3, "late", 2),
+        leave=(Leave("a0", day(1), day(1)), Leave("a1", day(1), day(1))),
+    )
+    sol = solve(p, SolveOptions(num_workers=1, time_limit=10))
+    assert sol.status is SolveStatus.INFEASIBLE
+    assert sol.explanation is not None
+    facts = set(sol.explanation.facts)
+    assert "2 Dec late shift needs 2" in facts
+    assert "Agent0 is on approved leave on 2 Dec" in facts
+    assert "Agent1 is on approved leave on 2 Dec" in facts
+    assert len(facts) == 3
+    assert sol.explanation.minimal
+    assert sol.explanation.summary.startswith("2 Dec late shift needs 2; but ")
+
+
+def test_infeasible_explanation_names_consecutive_days_and_history() -> None:
+    hist = tuple(HistoryCell("a0", date(2026, 11, 30 - i), "early") for i in range(6))
+    p = problem(1, people(2), history=hist, shift_demand=demand(1, "early", 2))
+    sol = solve(p, SolveOptions(num_workers=1, time_limit=10))
+    assert sol.explanation is not None
+    text = " | ".join(sol.explanation.facts)
+    assert "1 Dec early shift needs 2" in text
+    assert "Agent0: at most 6 working days in a row (counting last month)" in text
+    assert "Agent0's previous roster ends with" in text
+
+
+def test_repair_changes_only_what_it_must() -> None:
+    base = problem(7, people(4), shift_demand=demand(7, "early", 2, 2) + demand(7, "late", 0, 0))
+    first = solve_checked(base)
+    assert first.assignment is not None
+    ref = ReferenceRoster(
+        {pid: dict(row) for pid, row in first.assignment.items()}, change_weight=3
+    )
+    # a0 now has approved leave on a day they were rostered
+    worked = next(i for i in range(7) if cell(first, "a0", i) is not None)
+    repaired_problem = problem(
+        7,
+        people(4),
+        shift_demand=base.shift_demand,
+        reference=ref,
+        leave=(Leave("a0", day(worked), day(worked)),),
+    )
+    repaired = solve_checked(repaired_problem)
+    assert repaired.assignment is not None
+    changed = [
+        (pid, d)
+        for pid, row in repaired.assignment.items()
+        for d, s in row.items()
+        if first.assignment[pid][d] != s
+    ]
+    assert ("a0", day(worked)) in changed
+    assert len(changed) == 2
+    assert repaired.breakdown["stability"] == 6
+
+
+def test_locks_are_kept() -> None:
+    p = problem(
+        3, people(2), shift_demand=demand(3, "early", 1), locks=(Lock("a1", day(1), "late"),)
+    )
+    sol = solve_checked(p)
+    assert cell(sol, "a1", 1) == "late"
+
+
+def test_invalid_options_raise() -> None:
+    with pytest.raises(ValueError, match="time_limit"):
+        SolveOptions(time_limit=0)
