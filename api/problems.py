@@ -136,12 +136,18 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     headers = None
     if isinstance(exc, RateLimitedError):
         headers = {"Retry-After": str(max(1, exc.retry_after))}
+    errors = exc.errors
+    field = exc.extra.get("field")
+    if not errors and isinstance(field, str):
+        # One field at fault (a taken staff number, a taken username): the same `errors` list
+        # every validation problem has, so a client finds the field in one place.
+        errors = [{"field": field, "message": exc.detail}]
     return problem_response(
         request,
         status,
         exc.detail,
         title=exc.title,
-        errors=exc.errors,
+        errors=errors,
         headers=headers,
         extra=exc.extra,
     )

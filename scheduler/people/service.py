@@ -156,8 +156,14 @@ async def list_employees(
     if filters.active is not None:
         stmt = stmt.where(Employee.active.is_(filters.active))
     if filters.q:
-        pattern = f"%{filters.q.strip()}%"
-        stmt = stmt.where(or_(Employee.name.ilike(pattern), Employee.staff_no.ilike(pattern)))
+        # autoescape: a "%" or "_" the user types is a character to find, not a wildcard.
+        needle = filters.q.strip()
+        stmt = stmt.where(
+            or_(
+                Employee.name.icontains(needle, autoescape=True),
+                Employee.staff_no.icontains(needle, autoescape=True),
+            )
+        )
     page = await paginate(
         session, stmt, limit if not filters.flag else 100_000, offset if not filters.flag else 0
     )
