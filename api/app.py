@@ -6,8 +6,11 @@ entry ``api.app:app_from_env`` build one from the environment.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar
 from litestar.config.cors import CORSConfig
@@ -15,11 +18,13 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api import deps
 from api.problems import EXCEPTION_HANDLERS, problem_details_plugin
@@ -28,9 +33,13 @@ from api.routes import auth, health
 from api.security import make_jwt_auth
 from scheduler.db.session import make_engine, make_sessionmaker
 from scheduler.logs import configure_logging
+from scheduler.rosters.dispatch import SWEEP_EVERY_S, make_dispatcher
+from scheduler.rosters.jobs import sweep_stale
 from scheduler.settings import Settings
 
 API_VERSION = "0.1.0"
+#: Server-rendered pages (the printable roster); Jinja2 with autoescaping on.
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 
 def _rate_limit_store(settings: Settings) -> Store:
@@ -42,9 +51,20 @@ def _rate_limit_store(settings: Settings) -> Store:
     return MemoryStore()
 
 
+async def _sweep_forever(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Fail solve jobs whose worker stopped beating, every half minute, so none runs forever."""
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_S)
+        try:
+            async with sessionmaker() as session:
+                await sweep_stale(session)
+        except Exception:  # the database may be briefly away; try again next round
+            logging.getLogger("rota.jobs").warning("sweep failed", exc_info=True)
+
+
 def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
     """Every route of the API; later concepts append their module's ROUTES here."""
-    from api.routes import org, people
+    from api.routes import org, people, roster_views, rosters
 
     return [
         health.health,
@@ -53,6 +73,8 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         *auth.ROUTES,
         *org.ROUTES,
         *people.ROUTES,
+        *roster_views.ROUTES,
+        *rosters.ROUTES,
     ]
 
 
@@ -65,9 +87,14 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        dispatcher = app.state.dispatcher
+        await dispatcher.start()
+        sweeper = asyncio.create_task(_sweep_forever(app.state.sessionmaker))
         try:
             yield
         finally:
+            sweeper.cancel()
+            await dispatcher.stop()
             if owns_engine:
                 await db_engine.dispose()
 
@@ -101,6 +128,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
         stores=StoreRegistry(default_factory=lambda _name: _rate_limit_store(settings)),
         lifespan=[lifespan],
         cors_config=CORSConfig(allow_origins=[]),
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         debug=False,
         logging_config=None,
     )
@@ -108,6 +136,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
     app.state.engine = db_engine
     app.state.sessionmaker = make_sessionmaker(db_engine)
     app.state.jwt_auth = jwt_auth
+    app.state.dispatcher = make_dispatcher(settings, app.state.sessionmaker)
     # Outermost, around Litestar's own exception handling and routing, so unknown routes and
     # authentication failures are logged and carry a request id too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)

@@ -24,6 +24,7 @@ from scheduler.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    UnavailableError,
     ValidationFailedError,
 )
 
@@ -38,6 +39,7 @@ _DOMAIN_STATUS: dict[type[DomainError], int] = {
     ConflictError: 409,
     ValidationFailedError: 422,
     RateLimitedError: 429,
+    UnavailableError: 503,
 }
 
 _TITLES = {
@@ -224,3 +226,9 @@ class PreconditionProblem(HTTPException):
     """Documents 412/428 in OpenAPI: If-Match missing or stale."""
 
     status_code = 412
+
+
+class UnavailableProblem(HTTPException):
+    """Documents 503 in OpenAPI: the job queue or database cannot take the request now."""
+
+    status_code = 503

@@ -61,3 +61,9 @@ class RateLimitedError(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class UnavailableError(DomainError):
+    """A dependency (the job queue, the database) cannot take the request right now."""
+
+    title = "Service unavailable"

@@ -139,6 +139,14 @@ class Settings:
             "doc": "Default time limit of one roster solve, in seconds.",
         },
     )
+    job_backend: str = field(
+        default="auto",
+        metadata={
+            "var": "ROTA_JOB_BACKEND",
+            "doc": "auto, procrastinate or inprocess. auto: "
+            "procrastinate (workers: `rota worker`) on PostgreSQL, in-process on SQLite.",
+        },
+    )
     public_url: str = field(
         default="http://127.0.0.1:8000",
         metadata={
@@ -165,6 +173,10 @@ class Settings:
             raise SettingsError(
                 f"ROTA_TIMEZONE {self.timezone!r} is not an IANA time zone"
             ) from exc
+        if self.job_backend not in ("auto", "procrastinate", "inprocess"):
+            raise SettingsError("ROTA_JOB_BACKEND must be auto, procrastinate or inprocess")
+        if self.job_backend == "procrastinate" and self.is_sqlite:
+            raise SettingsError("ROTA_JOB_BACKEND=procrastinate needs PostgreSQL (DATABASE_URL)")
         if self.log_format not in (None, "json", "console"):
             raise SettingsError("ROTA_LOG_FORMAT must be json or console")
 
@@ -172,6 +184,13 @@ class Settings:
     def is_sqlite(self) -> bool:
         """Whether the embedded database is in use (which runs the solve worker in-process)."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def effective_job_backend(self) -> str:
+        """Where solves run: a procrastinate queue, or inside the API process."""
+        if self.job_backend == "auto":
+            return "inprocess" if self.is_sqlite else "procrastinate"
+        return self.job_backend
 
     @property
     def effective_log_format(self) -> LogFormat:

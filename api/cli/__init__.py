@@ -10,6 +10,7 @@ import click
 
 from api.cli.admin import config_command, migrate_command, user_group
 from api.cli.demo import demo_command
+from api.cli.roster import roster_group, worker_command
 from api.cli.server import serve_command
 
 
@@ -24,3 +25,5 @@ main.add_command(migrate_command, "migrate")
 main.add_command(config_command, "config")
 main.add_command(user_group, "user")
 main.add_command(demo_command, "demo")
+main.add_command(roster_group, "roster")
+main.add_command(worker_command, "worker")

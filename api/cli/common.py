@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -15,7 +16,8 @@ from scheduler.settings import Settings, SettingsError, get_settings
 
 T = TypeVar("T")
 
-console = Console()
+#: Wide enough for a month grid (31 day columns) when output goes to a file or a pipe.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 

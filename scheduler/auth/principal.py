@@ -23,6 +23,16 @@ class Principal:
     department_id: int | None
     employee_id: int | None
 
+    @classmethod
+    def operator(cls) -> Principal:
+        """The operator at the command line (``rota roster generate``): admin rights, no user row."""
+        return cls(user_id=0, username="operator", role=Role.ADMIN, department_id=None, employee_id=None)
+
+    @property
+    def user_ref(self) -> int | None:
+        """The users.id to record as the actor (None for the command-line operator)."""
+        return self.user_id or None
+
     @property
     def is_org_wide(self) -> bool:
         """HR, general manager and admin see every department."""

@@ -1,0 +1,222 @@
+"""Bodies of roster settings, shift types, calendar days, solve jobs, drafts and edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+
+from api.schemas.base import Input, Output
+
+Month = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-12"])]
+HHMM = Annotated[str, msgspec.Meta(pattern=r"^\d{2}:\d{2}$", examples=["08:30", "24:00"])]
+Code = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9_-]{1,20}$")]
+Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class ShiftTypeIn(Input):
+    """A shift type. ``end`` may be "24:00", or earlier than ``start`` for a shift crossing midnight."""
+
+    code: Code
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    start: HHMM
+    end: HHMM
+    late: bool = False
+    never_alone: bool = False
+    colour: Colour = "#9ecae1"
+    active: bool = True
+
+
+class ShiftTypePatch(Input):
+    """Fields of a shift type to change."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+    start: HHMM | msgspec.UnsetType = msgspec.UNSET
+    end: HHMM | msgspec.UnsetType = msgspec.UNSET
+    late: bool | msgspec.UnsetType = msgspec.UNSET
+    never_alone: bool | msgspec.UnsetType = msgspec.UNSET
+    colour: Colour | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class ShiftTypeOut(Output):
+    """A shift type, times as local wall-clock HH:MM."""
+
+    id: int
+    department_id: int
+    code: str
+    name: str
+    start: str
+    end: str
+    crosses_midnight: bool
+    late: bool
+    never_alone: bool
+    colour: str
+    active: bool
+
+
+class RosterConfigIn(Input):
+    """The department's roster settings (any subset; omitted sections keep their defaults)."""
+
+    settings: dict[str, Any]
+    version: int | None = None
+
+
+class RosterConfigOut(Output):
+    """The settings in force (merged over the defaults) and their stored version (0: defaults)."""
+
+    department_id: int
+    settings: dict[str, Any]
+    version: int
+
+
+class CalendarDayIn(Input):
+    """A company-specific calendar day."""
+
+    date: dt.date
+    kind: Annotated[str, msgspec.Meta(pattern=r"^(holiday|workday|not_holiday)$")]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class CalendarDayOut(Output):
+    """A day of the resolved calendar."""
+
+    date: dt.date
+    kind: str
+    name: str
+    source: str
+
+
+class RosterJobIn(Input):
+    """Generate (or repair) the roster of a team or a whole department for a month."""
+
+    month: Month
+    team_id: int | None = None
+    department_id: int | None = None
+    time_limit_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] | None = None
+
+
+class RepairIn(Input):
+    """Ask for a repaired draft of a published roster."""
+
+    time_limit_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] | None = None
+
+
+class RosterJobOut(Output):
+    """A solve job and its progress."""
+
+    id: int
+    roster_id: int
+    kind: str
+    status: str
+    cancel_requested: bool
+    objective: int | None
+    best_bound: float | None
+    gap: float | None
+    elapsed_s: float | None
+    solutions: int
+    time_limit_s: float
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    result_version: int | None
+    error: str | None
+    explanation: dict[str, Any] | None
+    retry_of: int | None
+    links: dict[str, str]
+
+
+class RosterSummaryOut(Output):
+    """A roster: scope, month and its versions."""
+
+    id: int
+    department_id: int
+    team_id: int | None
+    month: str
+    versions: list[VersionSummaryOut]
+
+
+class VersionSummaryOut(Output):
+    """One version of a roster."""
+
+    number: int
+    status: str
+    origin: str
+    revision: int
+    objective: int | None
+    hard_violations: int
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    published_by: int | None
+    based_on: int | None
+    note: str | None
+
+
+class CellEditIn(Input):
+    """One cell edit."""
+
+    employee_id: int
+    date: dt.date
+    action: Annotated[str, msgspec.Meta(pattern=r"^(assign|clear|lock|unlock)$")]
+    shift_code: str | None = None
+
+
+class CellEditsIn(Input):
+    """Edits of a draft. ``revision`` (or If-Match) guards against concurrent edits."""
+
+    edits: Annotated[list[CellEditIn], msgspec.Meta(min_length=1, max_length=2000)]
+    revision: int | None = None
+    override_reason: Reason | None = None
+
+
+class ViolationOut(Output):
+    """A broken rule, in the department's terms."""
+
+    rule: str
+    message: str
+    employee_id: int | None
+    date: str | None
+    shift: str | None
+    hard: bool
+    cost: int
+
+
+class EditOut(Output):
+    """The draft after an edit: the violations the edit caused and the ones still open."""
+
+    version: VersionSummaryOut
+    caused: list[ViolationOut]
+    hard_violations: list[ViolationOut]
+    objective: int
+    breakdown: dict[str, int]
+
+
+class PublishIn(Input):
+    """Publish a draft. ``revision`` (or If-Match) makes sure you publish what you reviewed."""
+
+    revision: int | None = None
+
+
+class DraftIn(Input):
+    """Start a new draft from a version (default: the published one)."""
+
+    from_version: int | None = None
+
+
+class DiffRowOut(Output):
+    """One changed cell."""
+
+    employee_id: int
+    employee: str
+    date: dt.date
+    before: str | None
+    after: str | None
+
+
+class RepairResultOut(Output):
+    """A repaired draft and what it changes against the published roster."""
+
+    job: RosterJobOut
+    changes: list[DiffRowOut]

@@ -1,0 +1,289 @@
+"""From the database to a solver problem: everything a month's roster depends on.
+
+Gathers, for one scope and month: the active staff and their contracts, the department's shift
+types, demand per date from the settings and the calendar, approved leave and other
+unavailability, cells the manager locked, the tail of last month's published roster (so rest
+and consecutive-day rules hold across the month boundary), and for a repair the published
+roster to stay close to. The result is plain data; the solve runs elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from scheduler.errors import ValidationFailedError
+from scheduler.people.models import Employee
+from scheduler.rosters import calendar as dept_calendar
+from scheduler.rosters.availability import Unavailable, unavailability
+from scheduler.rosters.config import WEEKDAYS, load_config
+from scheduler.rosters.models import Roster, RosterCell, RosterVersion
+from scheduler.rosters.store import Scope, cells_of, month_end, published_version
+from scheduler.shifts.models import ShiftType as ShiftTypeRow
+from solver.io import rules_from_dict
+from solver.problem import (
+    Calendar,
+    Contract,
+    HistoryCell,
+    IntervalDemand,
+    Leave,
+    Lock,
+    MeetingSlot,
+    ProblemError,
+    ReferenceRoster,
+    RosterProblem,
+    ShiftDemand,
+    ShiftType,
+    Staff,
+    parse_hhmm,
+)
+
+HISTORY_DAYS = 7
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltProblem:
+    """A solver problem plus what is needed to turn its answer back into roster cells."""
+
+    problem: RosterProblem
+    employees: dict[str, Employee]
+    absences: dict[tuple[int, dt.date], str]
+    shift_snapshot: dict[str, dict[str, Any]]
+    time_limit_s: float
+
+
+def snapshot_of(shift_types: list[ShiftTypeRow]) -> dict[str, dict[str, Any]]:
+    """The shift types as stored on a version (immutable once published)."""
+    return {
+        s.code: {
+            "name": s.name,
+            "start_minute": s.start_minute,
+            "end_minute": s.end_minute,
+            "late": s.late,
+            "never_alone": s.never_alone,
+            "colour": s.colour,
+        }
+        for s in shift_types
+    }
+
+
+async def scope_staff(
+    session: AsyncSession, scope: Scope, start: dt.date, end: dt.date
+) -> list[Employee]:
+    """Active employees of the scope who are employed at some point of the month."""
+    stmt = select(Employee).where(
+        Employee.department_id == scope.department.id,
+        Employee.active.is_(True),
+        Employee.hire_date <= end,
+    )
+    if scope.team is not None:
+        stmt = stmt.where(Employee.team_id == scope.team.id)
+    stmt = stmt.options(selectinload(Employee.team)).order_by(Employee.staff_no)
+    return list((await session.scalars(stmt)).all())
+
+
+def _contract(e: Employee) -> Contract:
+    if e.contract_kind == "hours":
+        return Contract(
+            min_minutes=e.contract_min * 60 if e.contract_min is not None else None,
+            max_minutes=e.contract_max * 60 if e.contract_max is not None else None,
+        )
+    return Contract(min_days=e.contract_min, max_days=e.contract_max)
+
+
+def _demand_row(config: dict[str, Any], kind: str, day: dt.date) -> dict[str, Any]:
+    demand = config["demand"]
+    override = demand.get("by_weekday", {}).get(WEEKDAYS[day.weekday()])
+    if override is not None and kind != "holiday":
+        return dict(override)
+    return dict(demand.get(kind, {}))
+
+
+async def build_problem(
+    session: AsyncSession,
+    roster: Roster,
+    scope: Scope,
+    *,
+    lock_from: RosterVersion | None = None,
+    reference: RosterVersion | None = None,
+) -> BuiltProblem:
+    """Build the problem for ``roster``'s month.
+
+    Args:
+        session: Database session.
+        roster: The roster (scope and month).
+        scope: Its department and team.
+        lock_from: A draft whose locked cells must be kept.
+        reference: For a repair, the published version to change as little as possible.
+    """
+    start = roster.month
+    end = month_end(start)
+    config, _ = await load_config(session, scope.department.id)
+    shift_rows = list(
+        (
+            await session.scalars(
+                select(ShiftTypeRow)
+                .where(
+                    ShiftTypeRow.department_id == scope.department.id, ShiftTypeRow.active.is_(True)
+                )
+                .order_by(ShiftTypeRow.start_minute)
+            )
+        ).all()
+    )
+    if not shift_rows:
+        raise ValidationFailedError(
+            f"department {scope.department.code} has no active shift types; add some first"
+        )
+    employees = await scope_staff(session, scope, start, end)
+    if not employees:
+        raise ValidationFailedError(f"{scope.label} has no active staff to roster")
+    staff_ids = {str(e.id): e for e in employees}
+    shift_types = tuple(
+        ShiftType(
+            s.code, s.name, s.start_minute, s.end_minute, late=s.late, never_alone=s.never_alone
+        )
+        for s in shift_rows
+    )
+    codes = {s.code for s in shift_rows}
+
+    cal = await dept_calendar.resolve(
+        session,
+        scope.department,
+        start,
+        end,
+        statutory_holidays=bool(config["calendar"].get("statutory_holidays", True)),
+    )
+    under = int(config["demand"].get("under_weight", 10))
+    over = int(config["demand"].get("over_weight", 1))
+    shift_demand: list[ShiftDemand] = []
+    interval_demand: list[IntervalDemand] = []
+    day = start
+    while day <= end:
+        row = _demand_row(config, cal.kind(day), day)
+        for code, spec in row.items():
+            if code in codes:
+                minimum = int(spec.get("minimum", 0))
+                target = int(spec.get("target", minimum))
+                shift_demand.append(ShiftDemand(day, code, minimum, target, under, over))
+        for iv in config["intervals"]:
+            interval_demand.append(
+                IntervalDemand(
+                    day,
+                    parse_hhmm(iv["start"], "start"),
+                    parse_hhmm(iv["end"], "end"),
+                    int(iv.get("minimum", 0)),
+                    int(iv.get("target", iv.get("minimum", 0))),
+                    under,
+                    over,
+                )
+            )
+        day += dt.timedelta(days=1)
+
+    meeting = None
+    if config.get("meeting"):
+        m = config["meeting"]
+        meeting = MeetingSlot(
+            weekday=int(m.get("weekday", 2)),
+            start_minute=parse_hhmm(m.get("start", "14:00"), "meeting.start"),
+            end_minute=parse_hhmm(m.get("end", "15:00"), "meeting.end"),
+            min_on_duty=int(m.get("min_on_duty", 1)),
+        )
+
+    facts: list[Unavailable] = await unavailability(session, employees, start, end)
+    leave = tuple(
+        Leave(str(f.employee_id), max(f.start, start), min(f.end, end), f.reason)
+        for f in facts
+        if f.start <= end and f.end >= start
+    )
+    absences: dict[tuple[int, dt.date], str] = {}
+    for f in facts:
+        if f.absence is None:
+            continue
+        d = max(f.start, start)
+        while d <= min(f.end, end):
+            absences[(f.employee_id, d)] = f.absence
+            d += dt.timedelta(days=1)
+
+    locks: list[Lock] = []
+    if lock_from is not None:
+        for cell in await cells_of(session, lock_from.id):
+            if cell.locked and str(cell.employee_id) in staff_ids and start <= cell.date <= end:
+                if (cell.employee_id, cell.date) in absences:
+                    continue  # leave approved since the lock: the leave wins
+                locks.append(
+                    Lock(
+                        str(cell.employee_id),
+                        cell.date,
+                        cell.shift_code if cell.shift_code in codes else None,
+                    )
+                )
+
+    history: list[HistoryCell] = []
+    previous_month = (start - dt.timedelta(days=1)).replace(day=1)
+    prev = await session.scalar(
+        select(Roster).where(Roster.scope_key == roster.scope_key, Roster.month == previous_month)
+    )
+    if prev is not None:
+        prev_version = await published_version(session, prev.id)
+        if prev_version is not None:
+            tail_start = start - dt.timedelta(days=HISTORY_DAYS)
+            stmt = select(RosterCell).where(
+                RosterCell.version_id == prev_version.id, RosterCell.date >= tail_start
+            )
+            for cell in (await session.scalars(stmt)).all():
+                if str(cell.employee_id) in staff_ids:
+                    worked = cell.shift_code if cell.shift_code in codes else None
+                    history.append(HistoryCell(str(cell.employee_id), cell.date, worked))
+
+    ref = None
+    if reference is not None:
+        rows: dict[str, dict[dt.date, str | None]] = {}
+        for cell in await cells_of(session, reference.id):
+            if str(cell.employee_id) in staff_ids:
+                rows.setdefault(str(cell.employee_id), {})[cell.date] = (
+                    cell.shift_code if cell.shift_code in codes else None
+                )
+        ref = ReferenceRoster(cells=rows, change_weight=5)
+
+    try:
+        problem = RosterProblem(
+            start=start,
+            end=end,
+            timezone=scope.department.timezone,
+            shift_types=shift_types,
+            staff=tuple(
+                Staff(
+                    id=str(e.id),
+                    name=e.name,
+                    team=e.team.name if e.team is not None else None,
+                    flags=frozenset(e.flags or []),
+                    contract=_contract(e),
+                )
+                for e in employees
+            ),
+            shift_demand=tuple(shift_demand),
+            interval_demand=tuple(interval_demand),
+            calendar=Calendar(
+                holidays=cal.holidays, makeup_workdays=cal.makeup_workdays, meeting=meeting
+            ),
+            leave=leave,
+            locks=tuple(locks),
+            history=tuple(history),
+            reference=ref,
+            rules=rules_from_dict(config["rules"]),
+            name=f"{scope.label} {start:%Y-%m}",
+        )
+    except ProblemError as exc:
+        raise ValidationFailedError(f"the roster cannot be set up: {exc}") from exc
+    return BuiltProblem(
+        problem=problem,
+        employees=staff_ids,
+        absences=absences,
+        shift_snapshot=snapshot_of(shift_rows),
+        time_limit_s=float(config["solver"].get("time_limit_s", 60)),
+    )
