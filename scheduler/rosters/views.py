@@ -6,10 +6,8 @@ version itself stores (cells, the shift snapshot and the solver problem with its
 from today's shift types or demand, because a published roster must read the same next year as
 the day it was pinned up.
 
-The department calendar (weekends, statutory holidays, make-up working days) only shades the
-view and feeds the weekend and holiday counts; it comes from the shared calendar module when
-there is one, else from the ``holidays`` library for the department's country plus the
-company's own ``CalendarDay`` rows.
+The department calendar (weekends, statutory holidays, make-up working days, from
+``scheduler.rosters.calendar``) only shades the view and feeds the weekend and holiday counts.
 """
 
 from __future__ import annotations
@@ -21,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,8 +27,8 @@ from scheduler.auth.roles import Role
 from scheduler.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
-from scheduler.rosters import store
-from scheduler.rosters.models import CalendarDay, Roster, RosterCell, RosterVersion
+from scheduler.rosters import calendar, store
+from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 
 #: The handover window of DOMAIN.md (15:00-17:30), shown on every day even without demand rows.
 HANDOVER_START = 15 * 60
@@ -84,49 +81,19 @@ class DayInfo:
         return self.weekend or self.holiday is not None
 
 
-def country_calendar(
-    country: str, start: dt.date, end: dt.date
-) -> tuple[dict[dt.date, str], set[dt.date]]:
-    """Statutory holidays and make-up working days (调休) of a country between two dates.
-
-    A country the ``holidays`` library does not know gives no holidays rather than an error:
-    the roster still renders, just without shading.
-    """
-    years = list(range(start.year, end.year + 1))
-    try:
-        table = holidays_lib.country_holidays(country, years=years)
-    except NotImplementedError:
-        return {}, set()
-    named = {d: str(n) for d, n in table.items() if start <= d <= end}
-    makeup = {d for d in getattr(table, "weekend_workdays", set()) if start <= d <= end}
-    return named, makeup
-
-
 async def department_days(
     session: AsyncSession, department: Department, start: dt.date, end: dt.date
 ) -> list[DayInfo]:
     """Every date from ``start`` to ``end`` with its weekend/holiday flags for the department.
 
-    The country's calendar, then the company's own days on top (a company holiday, an extra
-    make-up working day, a statutory holiday worked as normal).
+    The shared department calendar (country's statutory days plus the company's own). A country
+    the ``holidays`` library does not know still renders, just without holiday shading: a view
+    must never fail because of a calendar gap.
     """
-    named, makeup = country_calendar(department.country, start, end)
-    rows = await session.scalars(
-        select(CalendarDay).where(
-            CalendarDay.department_id == department.id,
-            CalendarDay.date >= start,
-            CalendarDay.date <= end,
-        )
-    )
-    for row in rows:
-        if row.kind == "holiday":
-            named[row.date] = row.name
-            makeup.discard(row.date)
-        elif row.kind == "workday":
-            makeup.add(row.date)
-            named.pop(row.date, None)
-        elif row.kind == "not_holiday":
-            named.pop(row.date, None)
+    try:
+        cal = await calendar.resolve(session, department, start, end)
+    except ValidationFailedError:
+        cal = await calendar.resolve(session, department, start, end, statutory_holidays=False)
     days = []
     day = start
     while day <= end:
@@ -134,9 +101,9 @@ async def department_days(
             DayInfo(
                 date=day,
                 weekday=day.weekday(),
-                weekend=day.weekday() >= 5 and day not in makeup,
-                holiday=named.get(day),
-                makeup_workday=day in makeup,
+                weekend=cal.is_weekend(day),
+                holiday=cal.holidays.get(day),
+                makeup_workday=day in cal.makeup_workdays,
             )
         )
         day += dt.timedelta(days=1)
