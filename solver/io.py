@@ -128,6 +128,20 @@ def _rule(value: Any, where: str, default: RuleSetting) -> RuleSetting:
     return RuleSetting(enabled, hard, _int(row.get("weight"), f"{where}.weight", default.weight))
 
 
+def rules_to_dict(rules: RuleSettings) -> dict[str, Any]:
+    """The JSON form of rule settings (round-trips through :func:`rules_from_dict`)."""
+    out: dict[str, Any] = {}
+    for f in fields(RuleSettings):
+        value = getattr(rules, f.name)
+        if isinstance(value, RuleSetting):
+            out[f.name] = _setting(value)
+        elif f.name == "forbidden_successions":
+            out[f.name] = [list(pair) for pair in value]
+        else:
+            out[f.name] = value
+    return out
+
+
 def _rules(value: Any) -> RuleSettings:
     if value is None:
         return RuleSettings()
@@ -382,15 +396,7 @@ def _setting(s: RuleSetting) -> dict[str, Any]:
 
 def problem_to_dict(p: RosterProblem) -> dict[str, Any]:
     """The JSON form of a problem (round-trips through :func:`problem_from_dict`)."""
-    rules: dict[str, Any] = {}
-    for f in fields(RuleSettings):
-        value = getattr(p.rules, f.name)
-        if isinstance(value, RuleSetting):
-            rules[f.name] = _setting(value)
-        elif f.name == "forbidden_successions":
-            rules[f.name] = [list(pair) for pair in value]
-        else:
-            rules[f.name] = value
+    rules = rules_to_dict(p.rules)
     out: dict[str, Any] = {
         "name": p.name,
         "horizon": {"start": p.start.isoformat(), "end": p.end.isoformat(), "timezone": p.timezone},

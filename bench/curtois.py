@@ -1,0 +1,71 @@
+"""Solve a Curtois & Qu benchmark instance and write the benchmark's solution file.
+
+    python -m bench.curtois INSTANCE.txt --time-limit 60 --solution OUT.txt
+
+Prints the objective and objective / best-known (BEST_KNOWN.md, newest transcription).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from pathlib import Path
+
+from solver.check import check
+from solver.curtois import read_instance, write_solution
+from solver.solve import SolveOptions, solve
+
+BEST_KNOWN = {
+    1: 607, 2: 828, 3: 1001, 4: 1716, 5: 1143, 6: 1950, 7: 1056, 8: 1300, 9: 439, 10: 4631,
+    11: 3443, 12: 4040, 13: 1348, 14: 1278, 15: 3828, 16: 3225, 17: 5746, 18: 4459, 19: 3149,
+    20: 4769, 21: 21133, 22: 30241, 23: 17285, 24: 40439,
+}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("instance", type=Path)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--solution", type=Path)
+    parser.add_argument("--log", action="store_true", help="CP-SAT search log to stderr")
+    args = parser.parse_args(argv)
+    if args.log:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    problem = read_instance(args.instance.read_text(encoding="utf-8"), args.instance.stem)
+    sol = solve(
+        problem,
+        SolveOptions(
+            time_limit=args.time_limit,
+            num_workers=args.workers,
+            seed=args.seed,
+            log_search=args.log,
+        ),
+    )
+    if sol.assignment is None:
+        print(f"{args.instance.name}: {sol.status.value}, no solution")
+        return 1
+    report = check(problem, sol.assignment)
+    assert report.valid, report.hard_violations[:5]
+    assert report.objective == sol.objective
+    if args.solution:
+        args.solution.write_text(write_solution(problem, sol.assignment), encoding="utf-8")
+    match = re.search(r"(\d+)$", args.instance.stem)
+    best = BEST_KNOWN.get(int(match.group(1))) if match else None
+    ratio = (
+        f"  objective/best-known {sol.objective}/{best} = {sol.objective / best:.4f}"
+        if best
+        else ""
+    )
+    print(
+        f"{args.instance.name}: objective {sol.objective}{ratio}  bound {sol.best_bound:.0f}"
+        f"  status {sol.status.value}  first {sol.time_to_first:.2f}s  total {sol.total_time:.1f}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
