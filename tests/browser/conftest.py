@@ -123,3 +123,9 @@ def live_server(app: Litestar) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+# The app, its settings and the seeded organisation are the API tests' own fixtures.
+from tests.api.conftest import app, settings, world  # noqa: E402
+
+__all__ = ["app", "browser", "chromium_ready", "live_server", "settings", "world"]
