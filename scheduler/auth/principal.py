@@ -38,6 +38,13 @@ class Principal:
         """HR, general manager and admin see every department."""
         return self.role in (Role.HR, Role.GM, Role.ADMIN)
 
+    def belongs_to(self, department_id: int) -> bool:
+        """Whether the department is within this user's scope at all (their own, or every one).
+
+        Agents belong to their department: they see its published rosters, not its people.
+        """
+        return self.is_org_wide or self.department_id == department_id
+
     def can_read_department(self, department_id: int) -> bool:
         """Whether this user may see the department's people and rosters."""
         if self.is_org_wide:

@@ -76,15 +76,10 @@ async def job_changes(session: AsyncSession, job: RosterJob) -> list[Change]:
     before = await cells_of(session, job.base_version_id)
     after = await cells_of(session, job.result_version_id)
     rows = diff_cells(before, after)
-    names = dict(
-        (
-            await session.execute(
-                select(Employee.id, Employee.name).where(Employee.id.in_({r[0] for r in rows}))
-            )
-        )
-        .tuples()
-        .all()
+    result = await session.execute(
+        select(Employee.id, Employee.name).where(Employee.id.in_({r[0] for r in rows}))
     )
+    names = {emp_id: name for emp_id, name in result.all()}
     return [Change(e, names.get(e, str(e)), d, a, b) for e, d, a, b in rows]
 
 
@@ -93,5 +88,3 @@ async def version_number(session: AsyncSession, version_id: int | None) -> int |
     if version_id is None:
         return None
     return await session.scalar(select(RosterVersion.number).where(RosterVersion.id == version_id))
-
-

@@ -71,7 +71,7 @@ async def resolve_scope(
     team = None
     if team_id is not None:
         team = await session.get(Team, team_id)
-        if team is None or not actor.can_read_department(team.department_id):
+        if team is None or not actor.belongs_to(team.department_id):
             raise NotFoundError(f"team {team_id} not found")
         if department_id is not None and department_id != team.department_id:
             raise ValidationFailedError(
@@ -85,7 +85,7 @@ async def resolve_scope(
             errors=[{"field": "team_id", "message": "team_id or department_id is required"}],
         )
     department = await session.get(Department, department_id)
-    if department is None or not actor.can_read_department(department_id):
+    if department is None or not actor.belongs_to(department_id):
         raise NotFoundError(f"department {department_id} not found")
     return Scope(department=department, team=team)
 

@@ -418,11 +418,14 @@ async def derive_published(
 def diff_cells(
     before: Iterable[RosterCell], after: Iterable[RosterCell]
 ) -> list[tuple[int, dt.date, str | None, str | None]]:
-    """(employee, date, from, to) for every cell whose shift differs."""
+    """(employee, date, from, to) for every cell whose shift differs.
+
+    A person missing from ``after`` (they left the team) shows as every shift removed.
+    """
     old = {(c.employee_id, c.date): c.shift_code for c in before}
-    out = []
-    for c in after:
-        prev = old.get((c.employee_id, c.date))
-        if prev != c.shift_code:
-            out.append((c.employee_id, c.date, prev, c.shift_code))
+    new = {(c.employee_id, c.date): c.shift_code for c in after}
+    out = [(e, d, old.get((e, d)), code) for (e, d), code in new.items() if old.get((e, d)) != code]
+    out += [
+        (e, d, code, None) for (e, d), code in old.items() if (e, d) not in new and code is not None
+    ]
     return sorted(out, key=lambda t: (t[1], t[0]))

@@ -38,6 +38,10 @@ def settings(database_url: str) -> Settings:
         secret_key="test-secret-key-that-is-long-enough-0123456789",
         login_attempts_per_minute=5,
         log_level="WARNING",
+        # Solves run inside the app in tests (the procrastinate path has its own test), on one
+        # CP-SAT worker so runs repeat.
+        job_backend="inprocess",
+        solver_threads=1,
     )
 
 
