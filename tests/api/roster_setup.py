@@ -20,7 +20,17 @@ from scheduler.shifts.models import ShiftType
 from tests.api.conftest import World
 
 MONTH = "2026-12"
-NAMES = ["Chen Jing", "Yang Lei", "Zhao Qiang", "Huang Li", "Zhou Jie", "Wu Xia", "Xu Tao", "Sun Yan", "Ma Chao"]
+NAMES = [
+    "Chen Jing",
+    "Yang Lei",
+    "Zhao Qiang",
+    "Huang Li",
+    "Zhou Jie",
+    "Wu Xia",
+    "Xu Tao",
+    "Sun Yan",
+    "Ma Chao",
+]
 
 SETTINGS: dict[str, Any] = {
     "demand": {
@@ -28,7 +38,9 @@ SETTINGS: dict[str, Any] = {
         "weekend": {"early": {"minimum": 2, "target": 2}, "late": {"minimum": 2, "target": 2}},
         "holiday": {"early": {"minimum": 2, "target": 2}, "late": {"minimum": 2, "target": 2}},
     },
-    "intervals": [{"name": "handover", "start": "15:00", "end": "17:30", "minimum": 4, "target": 4}],
+    "intervals": [
+        {"name": "handover", "start": "15:00", "end": "17:30", "minimum": 4, "target": 4}
+    ],
     "solver": {"time_limit_s": 3},
 }
 
@@ -38,9 +50,23 @@ async def prepare_team(sm: async_sessionmaker[AsyncSession], world: World) -> li
     async with sm() as s:
         s.add_all(
             [
-                ShiftType(department_id=world.cs_id, code="early", name="早班", start_minute=510, end_minute=1050, colour="#8ecae6"),
                 ShiftType(
-                    department_id=world.cs_id, code="late", name="晚班", start_minute=900, end_minute=1440, late=True, never_alone=True, colour="#ffb703"
+                    department_id=world.cs_id,
+                    code="early",
+                    name="早班",
+                    start_minute=510,
+                    end_minute=1050,
+                    colour="#8ecae6",
+                ),
+                ShiftType(
+                    department_id=world.cs_id,
+                    code="late",
+                    name="晚班",
+                    start_minute=900,
+                    end_minute=1440,
+                    late=True,
+                    never_alone=True,
+                    colour="#ffb703",
                 ),
             ]
         )
@@ -63,7 +89,9 @@ async def prepare_team(sm: async_sessionmaker[AsyncSession], world: World) -> li
 async def configure(client: AsyncTestClient[Litestar], world: World) -> None:
     """Store the small-team settings through the API."""
     r = await client.put(
-        f"/departments/{world.cs_id}/roster-config", json={"settings": SETTINGS}, headers=world.headers("manager")
+        f"/departments/{world.cs_id}/roster-config",
+        json={"settings": SETTINGS},
+        headers=world.headers("manager"),
     )
     assert r.status_code == 200, r.text
 
@@ -72,25 +100,27 @@ FINAL = {"succeeded", "infeasible", "failed", "cancelled"}
 
 
 async def wait_for_job(
-    client: AsyncTestClient[Litestar], world: World, job_id: int, *, timeout: float = 90.0
+    client: AsyncTestClient[Litestar], world: World, job_id: int, *, within: float = 90.0
 ) -> dict[str, Any]:
     """Poll the job until it ends (bounded); the solve itself is bounded by its time limit."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while True:
         r = await client.get(f"/roster-jobs/{job_id}", headers=world.headers("manager"))
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
         if body["status"] in FINAL:
             return body
-        assert loop.time() < deadline, f"job {job_id} still {body['status']} after {timeout} s"
+        assert loop.time() < deadline, f"job {job_id} still {body['status']} after {within} s"
         await asyncio.sleep(0.2)
 
 
 async def generate(client: AsyncTestClient[Litestar], world: World, **extra: Any) -> dict[str, Any]:
     """Ask for team A's December roster and wait for the job to end."""
     r = await client.post(
-        "/roster-jobs", json={"team_id": world.team_a, "month": MONTH, **extra}, headers=world.headers("manager")
+        "/roster-jobs",
+        json={"team_id": world.team_a, "month": MONTH, **extra},
+        headers=world.headers("manager"),
     )
     assert r.status_code == 202, r.text
     assert r.headers["location"] == f"/roster-jobs/{r.json()['id']}"

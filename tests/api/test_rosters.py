@@ -24,7 +24,9 @@ SM = async_sessionmaker[AsyncSession]
 async def stored_version(sm: SM, roster_id: int, number: int) -> RosterVersion:
     async with sm() as s:
         version = await s.scalar(
-            select(RosterVersion).where(RosterVersion.roster_id == roster_id, RosterVersion.number == number)
+            select(RosterVersion).where(
+                RosterVersion.roster_id == roster_id, RosterVersion.number == number
+            )
         )
         assert version is not None
         return version
@@ -46,10 +48,13 @@ async def team(client: Client, world: World, sessionmaker: SM) -> list[int]:
     return ids
 
 
-async def test_generate_edit_publish(client: Client, world: World, sessionmaker: SM, team: list[int]) -> None:
+async def test_generate_edit_publish(
+    client: Client, world: World, sessionmaker: SM, team: list[int]
+) -> None:
     job = await generate(client, world)
     assert job["status"] == "succeeded", job
-    assert job["objective"] is not None and job["elapsed_s"] is not None
+    assert job["objective"] is not None
+    assert job["elapsed_s"] is not None
     roster_id, number = job["roster_id"], job["result_version"]
     assert number == 1
     await assert_checker_passes(sessionmaker, roster_id, number)
@@ -69,7 +74,9 @@ async def test_generate_edit_publish(client: Client, world: World, sessionmaker:
         {"employee_id": li, "date": "2026-12-02", "action": "assign", "shift_code": "early"},
     ]
     r = await client.patch(
-        f"/rosters/{roster_id}/versions/1/cells", json={"edits": edits, "revision": revision}, headers=world.headers("manager")
+        f"/rosters/{roster_id}/versions/1/cells",
+        json={"edits": edits, "revision": revision},
+        headers=world.headers("manager"),
     )
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -80,7 +87,11 @@ async def test_generate_edit_publish(client: Client, world: World, sessionmaker:
 
     r = await client.patch(
         f"/rosters/{roster_id}/versions/1/cells",
-        json={"edits": edits, "revision": revision, "override_reason": "Li asked to swap with Chen, agreed by phone"},
+        json={
+            "edits": edits,
+            "revision": revision,
+            "override_reason": "Li asked to swap with Chen, agreed by phone",
+        },
         headers=world.headers("manager"),
     )
     assert r.status_code == 200, r.text
@@ -94,14 +105,20 @@ async def test_generate_edit_publish(client: Client, world: World, sessionmaker:
     # A second writer with the old revision loses: 409, not a lost update.
     r = await client.patch(
         f"/rosters/{roster_id}/versions/1/cells",
-        json={"edits": [{"employee_id": li, "date": "2026-12-03", "action": "clear"}], "revision": revision},
+        json={
+            "edits": [{"employee_id": li, "date": "2026-12-03", "action": "clear"}],
+            "revision": revision,
+        },
         headers=world.headers("manager"),
     )
     assert r.status_code == 409, r.text
 
-    r = await client.post(f"/rosters/{roster_id}/versions/1/publish", json={}, headers=world.headers("manager"))
+    r = await client.post(
+        f"/rosters/{roster_id}/versions/1/publish", json={}, headers=world.headers("manager")
+    )
     assert r.status_code == 200, r.text
-    assert r.json()["status"] == "published" and r.json()["published_at"]
+    assert r.json()["status"] == "published"
+    assert r.json()["published_at"]
 
     # Published versions never change; a new draft is made from them.
     r = await client.patch(
@@ -112,7 +129,8 @@ async def test_generate_edit_publish(client: Client, world: World, sessionmaker:
     assert r.status_code == 409
     r = await client.post(f"/rosters/{roster_id}/drafts", json={}, headers=world.headers("manager"))
     assert r.status_code == 201, r.text
-    assert r.json()["number"] == 2 and r.json()["status"] == "draft"
+    assert r.json()["number"] == 2
+    assert r.json()["status"] == "draft"
 
 
 async def test_repair_after_someone_leaves_the_team(
@@ -120,24 +138,34 @@ async def test_repair_after_someone_leaves_the_team(
 ) -> None:
     job = await generate(client, world)
     roster_id = job["roster_id"]
-    assert (await client.post(f"/rosters/{roster_id}/versions/1/publish", json={}, headers=world.headers("manager"))).status_code == 200
+    assert (
+        await client.post(
+            f"/rosters/{roster_id}/versions/1/publish", json={}, headers=world.headers("manager")
+        )
+    ).status_code == 200
     leaver = team[3]
     async with sessionmaker() as s:
         await s.execute(update(Employee).where(Employee.id == leaver).values(team_id=world.team_b))
         await s.commit()
         published = await s.scalars(
-            select(RosterCell).join(RosterVersion).where(RosterVersion.roster_id == roster_id, RosterVersion.number == 1)
+            select(RosterCell)
+            .join(RosterVersion)
+            .where(RosterVersion.roster_id == roster_id, RosterVersion.number == 1)
         )
         before = {(c.employee_id, c.date): c.shift_code for c in published.all()}
 
-    r = await client.post(f"/rosters/{roster_id}/repair", json={"time_limit_s": 5}, headers=world.headers("manager"))
+    r = await client.post(
+        f"/rosters/{roster_id}/repair", json={"time_limit_s": 5}, headers=world.headers("manager")
+    )
     assert r.status_code == 202, r.text
     repair = await wait_for_job(client, world, r.json()["id"])
     assert repair["status"] == "succeeded", repair
     assert repair["result_version"] == 2
     await assert_checker_passes(sessionmaker, roster_id, 2)
 
-    changes = (await client.get(f"/roster-jobs/{repair['id']}/changes", headers=world.headers("manager"))).json()
+    changes = (
+        await client.get(f"/roster-jobs/{repair['id']}/changes", headers=world.headers("manager"))
+    ).json()
     leaver_shifts = sum(1 for (e, _d), code in before.items() if e == leaver and code)
     assert any(c["employee_id"] == leaver for c in changes), "the leaver's shifts appear as removed"
     # Fewest changes: the others move only to fill the leaver's shifts, not the whole month.
@@ -147,9 +175,15 @@ async def test_repair_after_someone_leaves_the_team(
         assert before.get((c["employee_id"], dt.date.fromisoformat(c["date"]))) == c["before"]
 
 
-async def test_infeasible_month_is_explained(client: Client, world: World, sessionmaker: SM, team: list[int]) -> None:
+async def test_infeasible_month_is_explained(
+    client: Client, world: World, sessionmaker: SM, team: list[int]
+) -> None:
     # Team B has a single agent, Wang Fang: a late shift needing two people cannot be staffed.
-    r = await client.post("/roster-jobs", json={"team_id": world.team_b, "month": MONTH}, headers=world.headers("manager"))
+    r = await client.post(
+        "/roster-jobs",
+        json={"team_id": world.team_b, "month": MONTH},
+        headers=world.headers("manager"),
+    )
     assert r.status_code == 202, r.text
     job = await wait_for_job(client, world, r.json()["id"])
     assert job["status"] == "infeasible", job
@@ -161,17 +195,25 @@ async def test_infeasible_month_is_explained(client: Client, world: World, sessi
     assert "1 Dec" in text and "晚班" in text, explanation  # the late shift, by its name
 
 
-async def test_cancel_a_running_job_keeps_its_best_roster(client: Client, world: World, team: list[int]) -> None:
+async def test_cancel_a_running_job_keeps_its_best_roster(
+    client: Client, world: World, team: list[int]
+) -> None:
     r = await client.post(
-        "/roster-jobs", json={"team_id": world.team_a, "month": MONTH, "time_limit_s": 120}, headers=world.headers("manager")
+        "/roster-jobs",
+        json={"team_id": world.team_a, "month": MONTH, "time_limit_s": 120},
+        headers=world.headers("manager"),
     )
     assert r.status_code == 202
     job_id = r.json()["id"]
-    second = await client.post("/roster-jobs", json={"team_id": world.team_a, "month": MONTH}, headers=world.headers("manager"))
+    second = await client.post(
+        "/roster-jobs",
+        json={"team_id": world.team_a, "month": MONTH},
+        headers=world.headers("manager"),
+    )
     assert second.status_code == 409, "one job per roster at a time"
     r = await client.delete(f"/roster-jobs/{job_id}", headers=world.headers("manager"))
     assert r.status_code == 202
-    done = await wait_for_job(client, world, job_id, timeout=60)
+    done = await wait_for_job(client, world, job_id, within=60)
     assert done["status"] == "cancelled"
     assert done["elapsed_s"] < 120
 
@@ -183,7 +225,9 @@ async def test_cancel_a_running_job_keeps_its_best_roster(client: Client, world:
 async def test_only_the_departments_manager_generates(
     client: Client, world: World, team: list[int], who: str, status: int
 ) -> None:
-    r = await client.post("/roster-jobs", json={"team_id": world.team_a, "month": MONTH}, headers=world.headers(who))
+    r = await client.post(
+        "/roster-jobs", json={"team_id": world.team_a, "month": MONTH}, headers=world.headers(who)
+    )
     assert r.status_code == status, r.text
 
 
@@ -196,7 +240,9 @@ async def test_only_the_departments_manager_generates(
         ({"team_id": 1, "month": "2026-12", "colour": "red"}, "colour"),
     ],
 )
-async def test_bad_job_requests_name_the_field(client: Client, world: World, team: list[int], body: dict[str, object], field: str) -> None:
+async def test_bad_job_requests_name_the_field(
+    client: Client, world: World, team: list[int], body: dict[str, object], field: str
+) -> None:
     if "team_id" in body:
         body = {**body, "team_id": world.team_a}
     r = await client.post("/roster-jobs", json=body, headers=world.headers("manager"))
@@ -204,9 +250,17 @@ async def test_bad_job_requests_name_the_field(client: Client, world: World, tea
     assert field in r.text
 
 
-async def test_team_without_staff_is_refused_before_queueing(client: Client, world: World, team: list[int]) -> None:
-    empty = await client.post(f"/departments/{world.cs_id}/teams", json={"name": "C"}, headers=world.headers("manager"))
-    r = await client.post("/roster-jobs", json={"team_id": empty.json()["id"], "month": MONTH}, headers=world.headers("manager"))
+async def test_team_without_staff_is_refused_before_queueing(
+    client: Client, world: World, team: list[int]
+) -> None:
+    empty = await client.post(
+        f"/departments/{world.cs_id}/teams", json={"name": "C"}, headers=world.headers("manager")
+    )
+    r = await client.post(
+        "/roster-jobs",
+        json={"team_id": empty.json()["id"], "month": MONTH},
+        headers=world.headers("manager"),
+    )
     assert r.status_code == 422
     assert "no active staff" in r.json()["detail"]
 
@@ -217,7 +271,10 @@ async def test_team_without_staff_is_refused_before_queueing(client: Client, wor
         ({"rules": {"no_such_rule": {"hard": True}}}, "rules"),
         ({"rules": {"fairness_late": {"hard": True}}}, "rules"),
         ({"demand": {"weekday": {"night": {"minimum": 1}}}}, "demand.weekday.night"),
-        ({"demand": {"weekday": {"early": {"minimum": 3, "target": 1}}}}, "demand.weekday.early.target"),
+        (
+            {"demand": {"weekday": {"early": {"minimum": 3, "target": 1}}}},
+            "demand.weekday.early.target",
+        ),
         ({"demand": {"weekday": {"early": {"minimum": 40, "target": 40}}}}, "demand.weekday"),
         ({"meeting": {"weekday": 9, "start": "14:00", "end": "15:00"}}, "meeting.weekday"),
         ({"colour": "red"}, "colour"),
@@ -226,16 +283,28 @@ async def test_team_without_staff_is_refused_before_queueing(client: Client, wor
 async def test_bad_settings_are_refused(
     client: Client, world: World, team: list[int], document: dict[str, object], field: str
 ) -> None:
-    r = await client.put(f"/departments/{world.cs_id}/roster-config", json={"settings": document}, headers=world.headers("manager"))
+    r = await client.put(
+        f"/departments/{world.cs_id}/roster-config",
+        json={"settings": document},
+        headers=world.headers("manager"),
+    )
     assert r.status_code == 422, r.text
     assert any(e["field"] == field for e in r.json()["errors"]), r.json()
 
 
 @pytest.mark.parametrize(
     ("start", "end", "status"),
-    [("15:00", "24:00", 201), ("22:00", "06:00", 201), ("09:00", "09:00", 422), ("24:00", "08:00", 422), ("08:00", "24:30", 422)],
+    [
+        ("15:00", "24:00", 201),
+        ("22:00", "06:00", 201),
+        ("09:00", "09:00", 422),
+        ("24:00", "08:00", 422),
+        ("08:00", "24:30", 422),
+    ],
 )
-async def test_shift_type_times(client: Client, world: World, start: str, end: str, status: int) -> None:
+async def test_shift_type_times(
+    client: Client, world: World, start: str, end: str, status: int
+) -> None:
     r = await client.post(
         f"/departments/{world.cs_id}/shift-types",
         json={"code": "x", "name": "x", "start": start, "end": end},
@@ -254,8 +323,13 @@ async def test_calendar_has_statutory_and_company_days(client: Client, world: Wo
         headers=world.headers("manager"),
     )
     assert r.status_code == 201, r.text
-    days = (await client.get(f"/departments/{world.cs_id}/calendar?month=2026-10", headers=world.headers("agent"))).json()
+    days = (
+        await client.get(
+            f"/departments/{world.cs_id}/calendar?month=2026-10", headers=world.headers("agent")
+        )
+    ).json()
     by_date = {d["date"]: d for d in days}
-    assert by_date["2026-10-01"]["kind"] == "holiday" and by_date["2026-10-01"]["source"] == "statutory"
+    assert by_date["2026-10-01"]["kind"] == "holiday"
+    assert by_date["2026-10-01"]["source"] == "statutory"
     assert by_date["2026-10-10"]["kind"] == "workday"  # the make-up Saturday
     assert by_date["2026-10-20"]["source"] == "company"
