@@ -81,7 +81,7 @@ def demo_command(month: str | None, time_limit: float, no_roster: bool) -> None:
             console.rule(f"{team_name} · {target}")
             asyncio.run(generate(settings, str(team_id), None, target, time_limit))
             console.print(
-                run_with_session(settings, lambda s, t=team_id: _publish_latest(s, t, target))
+                run_with_session(settings, partial(_publish_latest, team_id=team_id, month=target))
             )
     table = Table("login", "role", "password", title="Demo logins")
     for username, role in summary.logins:
