@@ -1,7 +1,18 @@
 """Every table, imported in one place so Alembic and the tests see the whole metadata."""
 
+from scheduler.approvals.models import (
+    ApprovalDelegation,
+    ApprovalEvent,
+    ApprovalIdempotency,
+    ApprovalPolicy,
+    ApprovalRequest,
+    ApprovalStep,
+)
+from scheduler.attendance.models import AttendanceDevice, AttendancePolicy, Punch
 from scheduler.auth.models import User
 from scheduler.db.base import Base, metadata
+from scheduler.handover.models import HandoverNote
+from scheduler.leave.models import LeaveBalance, LeaveRequest, LeaveTypeSetting
 from scheduler.org.models import Department, Organisation, Team
 from scheduler.people.models import Employee
 from scheduler.rosters.models import (
@@ -14,8 +25,24 @@ from scheduler.rosters.models import (
     RosterVersion,
 )
 from scheduler.shifts.models import ShiftType
+from scheduler.swaps.models import SwapClaim, SwapRequest
 
 __all__ = [
+    "ApprovalDelegation",
+    "ApprovalEvent",
+    "ApprovalIdempotency",
+    "ApprovalPolicy",
+    "ApprovalRequest",
+    "ApprovalStep",
+    "AttendanceDevice",
+    "AttendancePolicy",
+    "Punch",
+    "HandoverNote",
+    "LeaveBalance",
+    "LeaveRequest",
+    "LeaveTypeSetting",
+    "SwapClaim",
+    "SwapRequest",
     "Base",
     "CalendarDay",
     "Department",
