@@ -9,6 +9,12 @@ from scheduler.approvals.models import (
     ApprovalStep,
 )
 from scheduler.attendance.models import AttendanceDevice, AttendancePolicy, Punch
+from scheduler.attendance.models import (
+    AttendanceDevice,
+    AttendancePolicy,
+    CorrectionRequest,
+    Punch,
+)
 from scheduler.auth.models import User
 from scheduler.db.base import Base, metadata
 from scheduler.handover.models import HandoverNote
@@ -28,6 +34,10 @@ from scheduler.shifts.models import ShiftType
 from scheduler.swaps.models import SwapClaim, SwapRequest
 
 __all__ = [
+    "AttendanceDevice",
+    "AttendancePolicy",
+    "CorrectionRequest",
+    "Punch",
     "ApprovalDelegation",
     "ApprovalEvent",
     "ApprovalIdempotency",
