@@ -193,7 +193,8 @@ async def test_infeasible_month_is_explained(
     assert explanation["facts"], explanation
     text = " ".join(explanation["facts"]) + explanation["summary"]
     assert "1 Dec" in text, explanation
-    assert "晚班" in text, explanation  # the late shift, by its name
+    # Either shift of the day is a true conflict; it is named as the department names it.
+    assert "早班" in text or "晚班" in text, explanation
 
 
 async def test_cancel_a_running_job_keeps_its_best_roster(
