@@ -1,0 +1,255 @@
+"""The penalty policy: what each breach costs, per department, versioned by month.
+
+DOMAIN.md leaves the grace minutes and tiers to the company and asks for a sensible default
+that records every breach with the rule behind it, so HR can apply its own payroll rules. The
+policy is a plain frozen value (validated when set, read back from a JSON document), and the
+functions here turn one breach into a :class:`Penalty` that names its rule.
+
+Deductions are whole points in whatever unit the company's payroll uses (yuan, review points);
+tiers may instead count the breach as a fraction of a day's absence, priced at
+``absence_deduction`` per day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.errors import ValidationFailedError
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """Lateness (or early leave) of at most ``up_to_minutes`` (None: any longer) costs this."""
+
+    up_to_minutes: int | None
+    deduction: int = 0
+    absence_days: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """One version of a department's penalty rules (defaults are DOMAIN.md's example)."""
+
+    grace_minutes: int = 5
+    late_tiers: tuple[Tier, ...] = (
+        Tier(15, deduction=20),
+        Tier(30, deduction=50),
+        Tier(120, absence_days=0.5),
+        Tier(None, absence_days=1.0),
+    )
+    early_tiers: tuple[Tier, ...] = (
+        Tier(15, deduction=20),
+        Tier(30, deduction=50),
+        Tier(120, absence_days=0.5),
+        Tier(None, absence_days=1.0),
+    )
+    absence_deduction: int = 200
+    missing_punch_deduction: int = 30
+    escalate_from_lateness: int = 4
+    escalation_factor: float = 2.0
+    overtime_min_minutes: int = 0
+    correction_window_days: int = 7
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_document(self) -> dict[str, Any]:
+        """The JSON document stored for this version."""
+        doc = asdict(self)
+        doc.pop("extra")
+        doc["late_tiers"] = list(doc["late_tiers"])
+        doc["early_tiers"] = list(doc["early_tiers"])
+        return doc
+
+
+DEFAULT_POLICY = Policy()
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    """What one breach costs, and the rule that said so (shown to HR as is)."""
+
+    rule: str
+    deduction: float
+    absence_days: float = 0.0
+    escalated: bool = False
+
+
+def _int(doc: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = doc.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValidationFailedError(
+            f"{name} must be a whole number from {low} to {high}",
+            errors=[{"field": name, "message": f"expected an integer in [{low}, {high}]"}],
+        )
+    return value
+
+
+def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[Tier, ...]:
+    raw = doc.get(name)
+    if raw is None:
+        return default
+    where = {"field": name}
+    if not isinstance(raw, list) or not raw:
+        raise ValidationFailedError(
+            f"{name} must be a non-empty list", errors=[{**where, "message": "expected a list"}]
+        )
+    tiers: list[Tier] = []
+    previous = 0
+    for i, item in enumerate(raw):
+        field_name = f"{name}[{i}]"
+        if not isinstance(item, dict) or set(item) - {"up_to_minutes", "deduction", "absence_days"}:
+            raise ValidationFailedError(
+                f"{field_name}: expected up_to_minutes, deduction, absence_days",
+                errors=[{"field": field_name, "message": "unknown or missing fields"}],
+            )
+        up_to = item.get("up_to_minutes")
+        deduction = item.get("deduction", 0)
+        absence = item.get("absence_days", 0)
+        last = i == len(raw) - 1
+        ok = (
+            (up_to is None and last)
+            or (isinstance(up_to, int) and not isinstance(up_to, bool) and up_to > previous)
+        ) and (
+            isinstance(deduction, int | float)
+            and not isinstance(deduction, bool)
+            and deduction >= 0
+            and isinstance(absence, int | float)
+            and not isinstance(absence, bool)
+            and 0 <= absence <= 1
+        )
+        if not ok:
+            raise ValidationFailedError(
+                f"{field_name}: tiers rise strictly, only the last may be open (null), "
+                "deductions are >= 0 and absence_days within [0, 1]",
+                errors=[{"field": field_name, "message": "invalid tier"}],
+            )
+        tiers.append(Tier(up_to, int(deduction), float(absence)))
+        previous = up_to if isinstance(up_to, int) else previous
+    if tiers[-1].up_to_minutes is not None:
+        raise ValidationFailedError(
+            f"{name}: the last tier must be open-ended (up_to_minutes null)",
+            errors=[{"field": name, "message": "last tier needs up_to_minutes: null"}],
+        )
+    return tuple(tiers)
+
+
+KNOWN_FIELDS = frozenset(Policy.__dataclass_fields__) - {"extra"}
+
+
+def policy_from_document(doc: dict[str, Any]) -> Policy:
+    """Validate a policy document (missing fields take the default), or a 422 naming the field."""
+    unknown = sorted(set(doc) - KNOWN_FIELDS)
+    if unknown:
+        raise ValidationFailedError(
+            f"unknown policy fields: {', '.join(unknown)}",
+            errors=[{"field": u, "message": "unknown field"} for u in unknown],
+        )
+    d = DEFAULT_POLICY
+    factor = doc.get("escalation_factor", d.escalation_factor)
+    if not isinstance(factor, int | float) or isinstance(factor, bool) or not 1 <= factor <= 10:
+        raise ValidationFailedError(
+            "escalation_factor must be from 1 to 10",
+            errors=[{"field": "escalation_factor", "message": "expected a number in [1, 10]"}],
+        )
+    return Policy(
+        grace_minutes=_int(doc, "grace_minutes", d.grace_minutes, 0, 120),
+        late_tiers=_tiers(doc, "late_tiers", d.late_tiers),
+        early_tiers=_tiers(doc, "early_tiers", d.early_tiers),
+        absence_deduction=_int(doc, "absence_deduction", d.absence_deduction, 0, 1_000_000),
+        missing_punch_deduction=_int(
+            doc, "missing_punch_deduction", d.missing_punch_deduction, 0, 1_000_000
+        ),
+        escalate_from_lateness=_int(
+            doc, "escalate_from_lateness", d.escalate_from_lateness, 1, 1000
+        ),
+        escalation_factor=float(factor),
+        overtime_min_minutes=_int(doc, "overtime_min_minutes", d.overtime_min_minutes, 0, 600),
+        correction_window_days=_int(
+            doc, "correction_window_days", d.correction_window_days, 0, 366
+        ),
+    )
+
+
+def _tier_label(tiers: tuple[Tier, ...], index: int) -> str:
+    low = tiers[index - 1].up_to_minutes if index else None
+    high = tiers[index].up_to_minutes
+    if high is None:
+        return f"over {low} min"
+    return f"{low}–{high} min" if low is not None else f"up to {high} min"
+
+
+def tier_penalty(policy: Policy, kind: str, minutes: int, *, escalated: bool = False) -> Penalty:
+    """The penalty of a lateness or early leave of ``minutes`` (beyond the grace, by the tiers).
+
+    ``kind`` is ``late`` or ``early_leave``. An escalated lateness (the n-th of the month and
+    later) multiplies the deduction by the policy's factor.
+    """
+    tiers = policy.late_tiers if kind == "late" else policy.early_tiers
+    index = next(
+        i for i, t in enumerate(tiers) if t.up_to_minutes is None or minutes <= t.up_to_minutes
+    )
+    tier = tiers[index]
+    deduction = tier.deduction + tier.absence_days * policy.absence_deduction
+    rule = f"{kind} tier {index + 1} ({_tier_label(tiers, index)})"
+    if tier.absence_days:
+        rule += f": counts as {tier.absence_days:g} day's absence"
+    if escalated:
+        deduction *= policy.escalation_factor
+        rule += (
+            f"; x{policy.escalation_factor:g} from lateness no. {policy.escalate_from_lateness}"
+            " of the month"
+        )
+    return Penalty(
+        rule=rule,
+        deduction=round(deduction, 2),
+        absence_days=tier.absence_days,
+        escalated=escalated,
+    )
+
+
+def absence_penalty(policy: Policy) -> Penalty:
+    """Absence without leave (旷工) for one scheduled shift."""
+    return Penalty(
+        rule="absent without leave: 1 day", deduction=policy.absence_deduction, absence_days=1.0
+    )
+
+
+def missing_punch_penalty(policy: Policy, which: str) -> Penalty:
+    """A shift with only its clock-in or only its clock-out."""
+    return Penalty(rule=f"missing clock-{which}", deduction=policy.missing_punch_deduction)
+
+
+# ------------------------------------------------------------------ stored versions
+
+
+def check_effective_from(value: dt.date) -> None:
+    """Policies take effect from the first day of a month (a month is judged by one policy)."""
+    if value.day != 1:
+        raise ValidationFailedError(
+            "effective_from must be the first day of a month",
+            errors=[{"field": "effective_from", "message": "expected YYYY-MM-01"}],
+        )
+
+
+async def policy_for_month(
+    session: AsyncSession, department_id: int, month: dt.date
+) -> tuple[Policy, int | None]:
+    """The policy in force on the month's first day and its row id (None for the default)."""
+    from scheduler.attendance.models import AttendancePolicy
+
+    row = await session.scalar(
+        select(AttendancePolicy)
+        .where(
+            AttendancePolicy.department_id == department_id,
+            AttendancePolicy.effective_from <= month.replace(day=1),
+        )
+        .order_by(AttendancePolicy.effective_from.desc(), AttendancePolicy.revision.desc())
+        .limit(1)
+    )
+    if row is None:
+        return DEFAULT_POLICY, None
+    return policy_from_document(row.document), row.id
