@@ -9,14 +9,18 @@ may leave demand unmet; the hint need not be feasible.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from solver.check import OFF, covering, max_consecutive
 from solver.problem import RequestKind, RosterProblem
 
 
-def demand_per_shift(p: RosterProblem) -> list[list[int]]:
+def demand_per_shift(p: RosterProblem, *, with_teams: bool = True) -> list[list[int]]:
     """Headcount to aim for per (day, shift): target or minimum, at least 2 if never alone."""
     need = [[0] * len(p.shift_types) for _ in p.dates]
     for dem in p.shift_demand:
+        if dem.team is not None and not with_teams:
+            continue
         d, k = p.day_index[dem.date], p.shift_index[dem.shift_id]
         need[d][k] += max(dem.minimum, dem.target)
     for iv in p.interval_demand:
@@ -45,6 +49,29 @@ def demand_per_shift(p: RosterProblem) -> list[list[int]]:
     return need
 
 
+def demand_rows(p: RosterProblem) -> list[list[tuple[int, str | None, int]]]:
+    """Per day: (shift, team or None, headcount) to fill, team rows first, then totals."""
+    rows: list[list[tuple[int, str | None, int]]] = [[] for _ in p.dates]
+    for dem in p.shift_demand:
+        if dem.team is not None:
+            d, k = p.day_index[dem.date], p.shift_index[dem.shift_id]
+            rows[d].append((k, dem.team, max(dem.minimum, dem.target)))
+    for d in range(p.num_days):
+        rows[d].sort(key=lambda r: -r[2])
+    totals = demand_per_shift(p, with_teams=False)
+    for d, row in enumerate(totals):
+        team_sum = [0] * len(p.shift_types)
+        for k, _team, n in rows[d]:
+            team_sum[k] += n
+        for k, n in enumerate(row):
+            n = max(n, team_sum[k] if n else 0)
+            if n == 1 and team_sum[k] == 0 and p.shift_types[k].never_alone:
+                n = 2
+            if n > 0:
+                rows[d].append((k, None, n))
+    return rows
+
+
 def greedy_grid(p: RosterProblem) -> list[list[int]]:
     """Build a roster day by day; see the module docstring."""
     H, E = p.num_days, len(p.staff)
@@ -52,7 +79,6 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
     for (e, d), k in p.locked.items():
         if k is not None:
             grid[e][d] = k
-    need = demand_per_shift(p)
     against: set[tuple[int, int, int]] = set()  # (e, d, k) with k=-1 for day off
     wants: set[tuple[int, int, int]] = set()
     for r in p.requests:
@@ -98,8 +124,12 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
             return False
         if d + 1 < H and grid[e][d + 1] != OFF and (k, grid[e][d + 1]) in p.forbidden_pairs[d]:
             return False
-        if p.rules.max_consecutive_days.enabled and run_length(e, d) >= max_consecutive(p, e):
-            return False
+        if p.rules.max_consecutive_days.enabled:
+            ahead = 0
+            while d + ahead + 1 < H and grid[e][d + ahead + 1] != OFF:
+                ahead += 1
+            if run_length(e, d) + 1 + ahead > max_consecutive(p, e):
+                return False
         ct = person.contract
         if ct.max_days is not None and worked[e] >= ct.max_days:
             return False
@@ -119,14 +149,15 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
                 return False
         return True
 
+    rows = demand_rows(p)
     for d in range(H):
-        order = sorted(range(len(p.shift_types)), key=lambda k: -need[d][k])
-        for k in order:
-            have = sum(1 for e in range(E) if grid[e][d] == k)
-            missing = need[d][k] - have
+        for k, team, count in rows[d]:
+            members = [e for e in range(E) if team is None or p.staff[e].team == team]
+            have = sum(1 for e in members if grid[e][d] == k)
+            missing = count - have
             if missing <= 0:
                 continue
-            cands = [e for e in range(E) if can(e, d, k)]
+            cands = [e for e in members if can(e, d, k)]
             cands.sort(
                 key=lambda e: (
                     (e, d, -1) in against or (e, d, k) in against,
@@ -143,4 +174,37 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
                 grid[e][d] = k
                 worked[e] += 1
                 per_type[e][k] += 1
+    _top_up(p, grid, can, worked, per_type, demand_per_shift(p))
     return grid
+
+
+def _top_up(
+    p: RosterProblem,
+    grid: list[list[int]],
+    can: Callable[[int, int, int], bool],
+    worked: list[int],
+    per_type: list[list[int]],
+    need: list[list[int]],
+) -> None:
+    """Give people below their contract minimum days on the least-covered shifts."""
+    for e, person in enumerate(p.staff):
+        ct = person.contract
+        minimum = ct.min_days or 0
+        if ct.min_minutes:
+            longest = max(s.minutes for s in p.shift_types)
+            minimum = max(minimum, -(-ct.min_minutes // longest))
+        while worked[e] < minimum:
+            best: tuple[int, int, int] | None = None
+            for d in range(p.num_days):
+                for k in range(len(p.shift_types)):
+                    if not can(e, d, k):
+                        continue
+                    slack = sum(1 for q in range(len(p.staff)) if grid[q][d] == k) - need[d][k]
+                    if best is None or slack < best[0]:
+                        best = (slack, d, k)
+            if best is None:
+                break
+            _, d, k = best
+            grid[e][d] = k
+            worked[e] += 1
+            per_type[e][k] += 1
