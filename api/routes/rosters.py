@@ -35,14 +35,16 @@ from api.schemas.rosters import (
     ShiftTypePatch,
     VersionSummaryOut,
     ViolationOut,
+    WishIn,
+    WishOut,
 )
 from scheduler.auth.principal import Principal
 from scheduler.errors import UnavailableError
 from scheduler.org.service import get_department
 from scheduler.rosters import calendar as dept_calendar
 from scheduler.rosters import config as roster_config
-from scheduler.rosters import jobs, service, versions
-from scheduler.rosters.models import Roster, RosterJob, RosterVersion
+from scheduler.rosters import jobs, service, versions, wishes
+from scheduler.rosters.models import Roster, RosterJob, RosterVersion, ShiftWish
 from scheduler.rosters.store import get_roster, month_end, parse_month, resolve_scope
 from scheduler.shifts import service as shifts
 from scheduler.shifts.models import ShiftType
@@ -611,7 +613,87 @@ async def repair_roster(
     return _accepted(await job_out(db_session, job))
 
 
+# ---------------------------------------------------------------- wishes
+
+
+def wish_out(w: ShiftWish) -> WishOut:
+    """Public view of a wish."""
+    return WishOut(
+        id=w.id,
+        employee_id=w.employee_id,
+        date=w.date,
+        kind=w.kind,
+        shift_code=w.shift_code,
+        weight=w.weight,
+        note=w.note,
+    )
+
+
+@post(
+    "/employees/{employee_id:int}/wishes",
+    tags=["rosters"],
+    summary="File a wish for a future roster (shift on, shift off, day off)",
+    status_code=201,
+    raises=[NotFoundException, PermissionDeniedException, ConflictProblem, UnprocessableProblem],
+)
+async def add_wish(
+    employee_id: FromPath[int],
+    data: JSONBody[WishIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> WishOut:
+    """The person themself (or their manager); honoured by the next solve where the rules allow."""
+    wish = await wishes.add_wish(
+        db_session,
+        principal,
+        employee_id,
+        data.date,
+        data.kind,
+        data.shift_code,
+        data.weight,
+        data.note,
+    )
+    return wish_out(wish)
+
+
+@get("/wishes", tags=["rosters"], raises=[NotFoundException, UnprocessableProblem])
+async def list_wishes(
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    month: FromQuery[str],
+    department_id: FromQuery[int | None] = None,
+    employee_id: FromQuery[int | None] = None,
+) -> list[WishOut]:
+    """A month's wishes: your own by default; a department's for its manager and leads."""
+    rows = await wishes.list_wishes(
+        db_session,
+        principal,
+        department_id=department_id,
+        employee_id=employee_id,
+        month=parse_month(month),
+    )
+    return [wish_out(w) for w in rows]
+
+
+@delete(
+    "/wishes/{wish_id:int}",
+    tags=["rosters"],
+    status_code=204,
+    raises=[NotFoundException, PermissionDeniedException],
+)
+async def withdraw_wish(
+    wish_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> None:
+    """Withdraw a wish."""
+    await wishes.withdraw_wish(db_session, principal, wish_id)
+
+
 ROUTES = [
+    add_wish,
+    list_wishes,
+    withdraw_wish,
     list_shift_types,
     create_shift_type,
     update_shift_type,

@@ -32,7 +32,9 @@ class ShiftTypeIn(Input):
 class ShiftTypePatch(Input):
     """Fields of a shift type to change."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | msgspec.UnsetType = msgspec.UNSET
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     start: HHMM | msgspec.UnsetType = msgspec.UNSET
     end: HHMM | msgspec.UnsetType = msgspec.UNSET
     late: bool | msgspec.UnsetType = msgspec.UNSET
@@ -220,3 +222,25 @@ class RepairResultOut(Output):
 
     job: RosterJobOut
     changes: list[DiffRowOut]
+
+
+class WishIn(Input):
+    """A wish for a future roster: a shift on, a shift off (name the shift), or a day off."""
+
+    date: dt.date
+    kind: Annotated[str, msgspec.Meta(pattern=r"^(shift_on|shift_off|day_off)$")]
+    shift_code: str | None = None
+    weight: Annotated[int, msgspec.Meta(ge=1, le=10)] = 3
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class WishOut(Output):
+    """A filed wish."""
+
+    id: int
+    employee_id: int
+    date: dt.date
+    kind: str
+    shift_code: str | None
+    weight: int
+    note: str | None

@@ -239,3 +239,29 @@ class RosterJob(IdMixin, TimestampMixin, Base):
     solutions: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+
+class ShiftWish(IdMixin, TimestampMixin, Base):
+    """A person's wish for a future roster: a shift on, a shift off, or a day off (soft)."""
+
+    __tablename__ = "shift_wishes"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "date"),
+        CheckConstraint("kind IN ('shift_on', 'shift_off', 'day_off')", name="kind"),
+        CheckConstraint("weight BETWEEN 1 AND 10", name="weight"),
+    )
+
+    employee_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
+    department_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("departments.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    shift_code: Mapped[str | None] = mapped_column(String(20))
+    weight: Mapped[int] = mapped_column(Integer, default=3)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL")
+    )

@@ -24,6 +24,7 @@ from scheduler.rosters.availability import Unavailable, unavailability
 from scheduler.rosters.config import WEEKDAYS, load_config
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.store import Scope, cells_of, month_end, published_version
+from scheduler.rosters.wishes import wishes_for
 from scheduler.shifts.models import ShiftType as ShiftTypeRow
 from solver.io import rules_from_dict
 from solver.problem import (
@@ -36,6 +37,8 @@ from solver.problem import (
     MeetingSlot,
     ProblemError,
     ReferenceRoster,
+    Request,
+    RequestKind,
     RosterProblem,
     ShiftDemand,
     ShiftType,
@@ -209,6 +212,18 @@ async def build_problem(
             absences[(f.employee_id, d)] = f.absence
             d += dt.timedelta(days=1)
 
+    wishes = [
+        Request(
+            str(w.employee_id),
+            w.date,
+            RequestKind(w.kind),
+            w.shift_code if w.shift_code in codes else None,
+            w.weight,
+        )
+        for w in await wishes_for(session, [e.id for e in employees], start, end)
+        if w.kind == "day_off" or w.shift_code in codes
+    ]
+
     locks: list[Lock] = []
     if lock_from is not None:
         for cell in await cells_of(session, lock_from.id):
@@ -275,6 +290,7 @@ async def build_problem(
             locks=tuple(locks),
             history=tuple(history),
             reference=ref,
+            requests=tuple(wishes),
             rules=rules_from_dict(config["rules"]),
             name=f"{scope.label} {start:%Y-%m}",
         )
