@@ -12,6 +12,7 @@ from api.cli.admin import config_command, migrate_command, user_group
 from api.cli.demo import demo_command
 from api.cli.roster import roster_group, worker_command
 from api.cli.server import serve_command
+from api.cli.solve import solve_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +28,4 @@ main.add_command(user_group, "user")
 main.add_command(demo_command, "demo")
 main.add_command(roster_group, "roster")
 main.add_command(worker_command, "worker")
+main.add_command(solve_command, "solve")

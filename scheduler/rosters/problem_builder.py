@@ -182,7 +182,9 @@ async def build_problem(
                     int(iv.get("minimum", 0)),
                     int(iv.get("target", iv.get("minimum", 0))),
                     under,
-                    over,
+                    # More people in a window than its target is never a cost: the window is
+                    # covered by whole shifts whose own targets already price overstaffing.
+                    0,
                 )
             )
         day += dt.timedelta(days=1)
