@@ -99,6 +99,8 @@ class ApprovalRequest(IdMixin, TimestampMixin, Base):
         back_populates="request", order_by="ApprovalEvent.id", cascade="all, delete-orphan"
     )
 
+    __mapper_args__: dict[str, Any] = {"version_id_col": revision}  # noqa: RUF012
+
 
 class ApprovalStep(IdMixin, Base):
     """One step of a chain: who (a role, in a department or organisation-wide) decides, and how.
@@ -150,7 +152,9 @@ class ApprovalEvent(IdMixin, Base):
     #: ``submit``, ``approve``, ``reject``, ``withdraw``, ``cancel``.
     action: Mapped[str] = mapped_column(String(20))
     step_position: Mapped[int | None] = mapped_column(Integer)
-    actor_id: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL")
+    )
     on_behalf_of: Mapped[int | None] = mapped_column(
         IdType, ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -53,9 +53,7 @@ class LeaveBalance(IdMixin, TimestampMixin, Base):
         CheckConstraint("kind IN ('annual', 'toil')", name="kind"),
     )
 
-    employee_id: Mapped[int] = mapped_column(
-        IdType, ForeignKey("employees.id", ondelete="CASCADE")
-    )
+    employee_id: Mapped[int] = mapped_column(IdType, ForeignKey("employees.id", ondelete="CASCADE"))
     year: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(10))
     days: Mapped[float] = mapped_column(Float, default=0)
@@ -97,7 +95,9 @@ class LeaveRequest(IdMixin, TimestampMixin, Base):
     reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     emergency: Mapped[bool] = mapped_column(Boolean, default=False)
-    filed_by: Mapped[int | None] = mapped_column(IdType, ForeignKey("users.id", ondelete="SET NULL"))
+    filed_by: Mapped[int | None] = mapped_column(
+        IdType, ForeignKey("users.id", ondelete="SET NULL")
+    )
     on_behalf: Mapped[bool] = mapped_column(Boolean, default=False)
     certificate_due: Mapped[dt.date | None] = mapped_column(Date)
     certificate_ref: Mapped[str | None] = mapped_column(String(500))

@@ -1,8 +1,9 @@
 """Who cannot work when: the hard facts a roster must respect besides its rules.
 
-Every source of unavailability is gathered here (employment dates; approved leave once the
-leave module records it), so the solver, the repair and the checker of manual edits all see the
-same facts.
+Every source of unavailability is gathered here (employment dates; approved full-day leave from
+``scheduler.leave``), so the solver, the repair and the checker of manual edits all see the
+same facts. Half-day leave does not free the day's shift (the person works the other half), so
+it is not a fact here.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.leave.models import LeaveRequest
 from scheduler.people.models import Employee
 
 
@@ -40,6 +43,27 @@ async def unavailability(
             facts.append(
                 Unavailable(
                     e.id, start, min(end, e.hire_date - dt.timedelta(days=1)), "not yet hired"
+                )
+            )
+    by_id = {e.id: e for e in employees}
+    if by_id:
+        leave = await session.scalars(
+            select(LeaveRequest).where(
+                LeaveRequest.employee_id.in_(list(by_id)),
+                LeaveRequest.status == "approved",
+                LeaveRequest.half.is_(None),
+                LeaveRequest.start_date <= end,
+                LeaveRequest.end_date >= start,
+            )
+        )
+        for lv in leave.all():
+            facts.append(
+                Unavailable(
+                    lv.employee_id,
+                    max(start, lv.start_date),
+                    min(end, lv.end_date),
+                    f"approved {lv.type_code} leave",
+                    absence=lv.type_code,
                 )
             )
     return facts

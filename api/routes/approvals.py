@@ -1,0 +1,279 @@
+"""Approvals: lists (waiting for me, mine, all), decisions with Idempotency-Key, delegation, policy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Response, delete, get, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.problems import ConflictProblem, UnprocessableProblem
+from api.schemas.approvals import (
+    ApprovalOut,
+    ApproveIn,
+    DelegationIn,
+    DelegationOut,
+    PolicyIn,
+    PolicyOut,
+    RejectIn,
+    WithdrawIn,
+)
+from api.schemas.base import PageOut
+from api.schemas.query import Limit, Offset
+from scheduler.approvals import policy as approval_policy
+from scheduler.approvals import service
+from scheduler.approvals.models import ApprovalDelegation
+from scheduler.auth.principal import Principal
+from scheduler.org.service import get_department
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Idempotency-Key",
+        required=False,
+        description="repeat a decision safely: the same key and body return the first answer",
+    ),
+]
+View = Annotated[
+    str, QueryParameter(description="waiting (for my decision), mine, or all (HR, managers)")
+]
+
+
+def approval_out(body: dict[str, Any], details: dict[str, Any] | None = None) -> ApprovalOut:
+    """The stored / computed JSON of a request as its public shape."""
+    out = msgspec.convert(body, ApprovalOut, strict=False)
+    if details is not None:
+        out.details = details
+    return out
+
+
+def _decision(decision: service.Decision) -> Response[ApprovalOut]:
+    headers = {"Idempotent-Replayed": "true"} if decision.replayed else {}
+    return Response(approval_out(decision.body), headers=headers)
+
+
+@get("/approvals", tags=["approvals"], raises=[PermissionDeniedException, UnprocessableProblem])
+async def list_approvals(
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    view: FromQuery[View] = "waiting",
+    kind: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    department_id: FromQuery[int | None] = None,
+    employee_id: FromQuery[int | None] = None,
+    limit: FromQuery[Limit] = 50,
+    offset: FromQuery[Offset] = 0,
+) -> PageOut[ApprovalOut]:
+    """Requests waiting for my decision (default), mine, or all (HR, GM; managers: department)."""
+    rows, total = await service.list_requests(
+        db_session,
+        principal,
+        view=view,
+        kind=kind,
+        status=status,
+        department_id=department_id,
+        employee_id=employee_id,
+        limit=limit,
+        offset=offset,
+    )
+    items = [approval_out(await service.full_json(db_session, r)) for r in rows]
+    return PageOut(items=items, total=total, limit=limit, offset=offset)
+
+
+@get("/approvals/{approval_id:int}", tags=["approvals"], raises=[NotFoundException])
+async def get_approval(
+    approval_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> ApprovalOut:
+    """A request with its chain, its audit trail and what the approver decides on."""
+    request = await service.get_request(db_session, principal, approval_id)
+    return approval_out(
+        await service.full_json(db_session, request), await service.describe(db_session, request)
+    )
+
+
+_DECIDE_RAISES = [
+    NotFoundException,
+    PermissionDeniedException,
+    ConflictProblem,
+    UnprocessableProblem,
+]
+
+
+@post(
+    "/approvals/{approval_id:int}/approve",
+    tags=["approvals"],
+    status_code=200,
+    raises=_DECIDE_RAISES,
+)
+async def approve(
+    approval_id: FromPath[int],
+    data: JSONBody[ApproveIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[ApprovalOut]:
+    """Approve the current step (as its role in scope, or their delegate); 409 if not its turn."""
+    idem = service.Idempotency.of(
+        idempotency_key, {"op": "approve", "id": approval_id, "comment": data.comment}
+    )
+    return _decision(
+        await service.decide(db_session, principal, approval_id, "approve", data.comment, idem)
+    )
+
+
+@post(
+    "/approvals/{approval_id:int}/reject",
+    tags=["approvals"],
+    status_code=200,
+    raises=_DECIDE_RAISES,
+)
+async def reject(
+    approval_id: FromPath[int],
+    data: JSONBody[RejectIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[ApprovalOut]:
+    """Reject the request at the current step; the reason is required and ends it."""
+    idem = service.Idempotency.of(
+        idempotency_key, {"op": "reject", "id": approval_id, "reason": data.reason}
+    )
+    return _decision(
+        await service.decide(db_session, principal, approval_id, "reject", data.reason, idem)
+    )
+
+
+@post(
+    "/approvals/{approval_id:int}/withdraw",
+    tags=["approvals"],
+    status_code=200,
+    raises=_DECIDE_RAISES,
+)
+async def withdraw(
+    approval_id: FromPath[int],
+    data: JSONBody[WithdrawIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    idempotency_key: IdempotencyKey = None,
+) -> Response[ApprovalOut]:
+    """The requester takes back a pending request."""
+    idem = service.Idempotency.of(
+        idempotency_key, {"op": "withdraw", "id": approval_id, "comment": data.comment}
+    )
+    return _decision(await service.withdraw(db_session, principal, approval_id, data.comment, idem))
+
+
+def delegation_out(d: ApprovalDelegation) -> DelegationOut:
+    """Public view of a delegation."""
+    return DelegationOut(
+        id=d.id,
+        delegator_id=d.delegator_id,
+        delegate_id=d.delegate_id,
+        role=d.role,
+        department_id=d.department_id,
+        start=d.start_date,
+        end=d.end_date,
+        reason=d.reason,
+        revoked_at=d.revoked_at,
+    )
+
+
+@post(
+    "/approval-delegations",
+    tags=["approvals"],
+    status_code=201,
+    raises=[PermissionDeniedException, UnprocessableProblem],
+)
+async def create_delegation(
+    data: JSONBody[DelegationIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> DelegationOut:
+    """Let a user of a suitable role decide my steps between two dates (a manager on holiday)."""
+    row = await service.delegate(
+        db_session,
+        principal,
+        delegate_id=data.delegate_id,
+        start=data.start,
+        end=data.end,
+        reason=data.reason,
+    )
+    return delegation_out(row)
+
+
+@get("/approval-delegations", tags=["approvals"])
+async def list_delegations(
+    principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
+) -> list[DelegationOut]:
+    """Delegations I gave or received (HR and admin: all)."""
+    return [delegation_out(d) for d in await service.list_delegations(db_session, principal)]
+
+
+@delete(
+    "/approval-delegations/{delegation_id:int}",
+    tags=["approvals"],
+    status_code=200,
+    raises=[NotFoundException, ConflictProblem],
+)
+async def revoke_delegation(
+    delegation_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> DelegationOut:
+    """End a delegation early; it stays on record, marked revoked."""
+    return delegation_out(await service.revoke_delegation(db_session, principal, delegation_id))
+
+
+@get(
+    "/departments/{department_id:int}/approval-policy",
+    tags=["approvals"],
+    raises=[NotFoundException],
+)
+async def get_policy(
+    department_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> PolicyOut:
+    """The approval chains in force for the department."""
+    await get_department(db_session, principal, department_id)
+    policy, version = await approval_policy.load_policy(db_session, department_id)
+    return PolicyOut(department_id=department_id, policy=policy, version=version)
+
+
+@put(
+    "/departments/{department_id:int}/approval-policy",
+    tags=["approvals"],
+    raises=[NotFoundException, PermissionDeniedException, ConflictProblem, UnprocessableProblem],
+)
+async def put_policy(
+    department_id: FromPath[int],
+    data: JSONBody[PolicyIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> PolicyOut:
+    """Replace the chains; requests already submitted keep the chain they were given."""
+    await get_department(db_session, principal, department_id)
+    policy, version = await approval_policy.save_policy(
+        db_session, principal, department_id, data.policy, expected_version=data.version
+    )
+    return PolicyOut(department_id=department_id, policy=policy, version=version)
+
+
+ROUTES = [
+    list_approvals,
+    get_approval,
+    approve,
+    reject,
+    withdraw,
+    create_delegation,
+    list_delegations,
+    revoke_delegation,
+    get_policy,
+    put_policy,
+]

@@ -1,0 +1,244 @@
+"""Leave: file, list, read, attach a certificate; leave types and balances."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Annotated
+
+from litestar import get, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.problems import ConflictProblem, UnprocessableProblem
+from api.schemas.base import PageOut
+from api.schemas.leave import (
+    BalanceIn,
+    BalanceOut,
+    CertificateIn,
+    LeaveIn,
+    LeaveOut,
+    LeaveTypeIn,
+    LeaveTypeOut,
+)
+from api.schemas.query import Limit, Offset
+from scheduler.approvals.service import local_today
+from scheduler.auth.principal import Principal
+from scheduler.errors import ValidationFailedError
+from scheduler.leave import service, types
+from scheduler.leave.models import LeaveRequest
+from scheduler.org.service import get_department
+
+Year = Annotated[int, QueryParameter(ge=2000, le=2100, description="calendar year")]
+
+
+def leave_out(leave: LeaveRequest) -> LeaveOut:
+    """Public view of a leave request (certificate state as of today)."""
+    certificate = service.certificate_status(leave, local_today())
+    return LeaveOut(
+        id=leave.id,
+        employee_id=leave.employee_id,
+        department_id=leave.department_id,
+        type=leave.type_code,
+        start_date=leave.start_date,
+        end_date=leave.end_date,
+        half=leave.half,
+        days=leave.days,
+        schedule=list(leave.schedule),
+        reason=leave.reason,
+        status=leave.status,
+        emergency=leave.emergency,
+        filed_by=leave.filed_by,
+        on_behalf=leave.on_behalf,
+        certificate=certificate,
+        certificate_missing=certificate in ("missing", "overdue"),
+        certificate_due=leave.certificate_due,
+        certificate_ref=leave.certificate_ref,
+        approval_id=leave.approval_id,
+        roster_versions=list(leave.roster_versions),
+        shortfall=list(leave.shortfall),
+        created_at=leave.created_at,
+    )
+
+
+@post(
+    "/leave-requests",
+    tags=["leave"],
+    status_code=201,
+    raises=[NotFoundException, PermissionDeniedException, ConflictProblem, UnprocessableProblem],
+)
+async def file_leave(
+    data: JSONBody[LeaveIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> LeaveOut:
+    """Ask for leave; it climbs the department's approval chain (see ``approval_id``)."""
+    employee_id = data.employee_id if data.employee_id is not None else principal.employee_id
+    if employee_id is None:
+        raise ValidationFailedError(
+            "you are not an employee: name the person",
+            errors=[{"field": "employee_id", "message": "required for users without an employee"}],
+        )
+    leave = await service.file_leave(
+        db_session,
+        principal,
+        service.LeaveInput(
+            employee_id=employee_id,
+            type_code=data.type,
+            start_date=data.start_date,
+            end_date=data.end_date,
+            half=data.half,
+            reason=data.reason,
+            emergency=data.emergency,
+            certificate_ref=data.certificate_ref,
+        ),
+    )
+    return leave_out(leave)
+
+
+@get("/leave-requests", tags=["leave"])
+async def list_leave(
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    employee_id: FromQuery[int | None] = None,
+    department_id: FromQuery[int | None] = None,
+    status: FromQuery[str | None] = None,
+    type: FromQuery[str | None] = None,
+    start: FromQuery[dt.date | None] = None,
+    end: FromQuery[dt.date | None] = None,
+    certificate_missing: FromQuery[bool | None] = None,
+    limit: FromQuery[Limit] = 50,
+    offset: FromQuery[Offset] = 0,
+) -> PageOut[LeaveOut]:
+    """Leave in my scope, with filters; ``start``/``end`` select requests touching that range."""
+    rows, total = await service.list_leave(
+        db_session,
+        principal,
+        employee_id=employee_id,
+        department_id=department_id,
+        status=status,
+        type_code=type,
+        start=start,
+        end=end,
+        certificate_missing=certificate_missing,
+        limit=limit,
+        offset=offset,
+    )
+    return PageOut(items=[leave_out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@get("/leave-requests/{leave_id:int}", tags=["leave"], raises=[NotFoundException])
+async def get_leave(
+    leave_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> LeaveOut:
+    """One leave request."""
+    return leave_out(await service.get_leave(db_session, principal, leave_id))
+
+
+@post(
+    "/leave-requests/{leave_id:int}/certificate",
+    tags=["leave"],
+    status_code=200,
+    raises=[NotFoundException, PermissionDeniedException, ConflictProblem, UnprocessableProblem],
+)
+async def attach_certificate(
+    leave_id: FromPath[int],
+    data: JSONBody[CertificateIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> LeaveOut:
+    """Attach the medical certificate; the request stops showing "certificate missing"."""
+    return leave_out(
+        await service.attach_certificate(db_session, principal, leave_id, data.reference)
+    )
+
+
+def type_out(t: types.LeaveType) -> LeaveTypeOut:
+    """Public view of a leave type."""
+    return LeaveTypeOut(**dataclasses.asdict(t))
+
+
+@get(
+    "/departments/{department_id:int}/leave-types",
+    tags=["leave"],
+    raises=[NotFoundException],
+)
+async def list_leave_types(
+    department_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> list[LeaveTypeOut]:
+    """The department's leave types and their rules (defaults plus its overrides)."""
+    await get_department(db_session, principal, department_id)
+    return [type_out(t) for t in (await types.types_of(db_session, department_id)).values()]
+
+
+@put(
+    "/departments/{department_id:int}/leave-types/{code:str}",
+    tags=["leave"],
+    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
+)
+async def put_leave_type(
+    department_id: FromPath[int],
+    code: FromPath[str],
+    data: JSONBody[LeaveTypeIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> LeaveTypeOut:
+    """Override some rules of a leave type for the department (manager or admin)."""
+    await get_department(db_session, principal, department_id)
+    principal.require(
+        principal.can_manage_department(department_id), "change leave types of this department"
+    )
+    return type_out(await types.override(db_session, department_id, code, data.rules))
+
+
+@get(
+    "/employees/{employee_id:int}/leave-balances",
+    tags=["leave"],
+    raises=[NotFoundException],
+)
+async def get_balances(
+    employee_id: FromPath[int],
+    year: FromQuery[Year],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> list[BalanceOut]:
+    """Annual leave and 调休 balances of a year: entitled, used (pending + approved), left."""
+    rows = await service.balances(db_session, principal, employee_id, year)
+    return [BalanceOut(**r) for r in rows]
+
+
+@put(
+    "/employees/{employee_id:int}/leave-balances/{year:int}/{kind:str}",
+    tags=["leave"],
+    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
+)
+async def put_balance(
+    employee_id: FromPath[int],
+    year: FromPath[int],
+    kind: FromPath[str],
+    data: JSONBody[BalanceIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> list[BalanceOut]:
+    """Set a year's annual entitlement or the extra days worked (HR or the manager)."""
+    await service.set_balance(db_session, principal, employee_id, year, kind, data.days, data.note)
+    rows = await service.balances(db_session, principal, employee_id, year)
+    return [BalanceOut(**r) for r in rows]
+
+
+ROUTES = [
+    file_leave,
+    list_leave,
+    get_leave,
+    attach_certificate,
+    list_leave_types,
+    put_leave_type,
+    get_balances,
+    put_balance,
+]

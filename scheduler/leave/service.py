@@ -1,0 +1,665 @@
+"""Leave: filing under DOMAIN.md's rules, duration on the roster, certificates, balances, approval.
+
+Filing rules (seed 004): personal leave is asked for by the person at least a day ahead; only the
+department manager may mark leave an emergency (asked for by phone, paperwork after) or record
+dates already past; sick leave (and other ``proxy`` types) may be filed on someone's behalf by
+their department manager or team lead; sick leave of two working days or more needs a medical
+certificate, due on the first working day after it, and shows "certificate missing" until a
+document reference is attached. A request's length is counted in working days of the person's
+published roster (a rest day inside the range is not leave), falling back to the department's
+calendar (weekends, statutory holidays, make-up working days) where no roster is published yet.
+Overlapping active requests of one person are refused; the employee row is locked while filing so
+two requests sent at once cannot both pass that check.
+
+Approval goes through ``scheduler.approvals`` (kind ``leave``; the chain from the department's
+policy by working days). On final approval every full day on a published roster becomes a leave
+cell in a new published version (``derive_published``), and the days and shifts now below the
+minimum are stored on the request with a link to ask for a repaired draft. Half days (AM/PM are
+the first and second half of that day's shift) leave the roster as it is: the person still works
+the other half, and attendance reads the half and its times from the request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.approvals import service as approvals
+from scheduler.approvals.models import ApprovalRequest
+from scheduler.approvals.registry import register
+from scheduler.auth.principal import Principal
+from scheduler.auth.roles import ORGANISATION_ROLES, Role
+from scheduler.db.base import utcnow
+from scheduler.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailedError,
+)
+from scheduler.leave.models import ACTIVE_STATUSES, LeaveBalance, LeaveRequest
+from scheduler.leave.types import DEFAULT_TYPES, LeaveType, type_of, types_of
+from scheduler.org.models import Department
+from scheduler.people.models import Employee
+from scheduler.rosters import calendar as dept_calendar
+from scheduler.rosters.models import Roster, RosterVersion
+from scheduler.rosters.store import cells_of, published_cells_for_employee, published_version
+from scheduler.rosters.versions import assignment_of, derive_published, problem_of, violation_json
+from solver.check import check
+
+#: Roles that may file proxy-able leave for someone of their department.
+PROXY_ROLES = frozenset({Role.DEPT_MANAGER, Role.TEAM_LEAD})
+#: Hard rules that mean "too few people" after leave is marked.
+SHORTFALL_RULES = frozenset({"demand_minimum", "never_alone", "trainee_not_alone", "meeting"})
+MAX_RANGE_DAYS = 366
+
+
+# ---------------------------------------------------------------- working days
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDay:
+    """One date of a leave range: whether it is a working day, and which shift it would take."""
+
+    date: dt.date
+    counted: bool
+    source: str
+    shift: str | None = None
+    start_minute: int | None = None
+    end_minute: int | None = None
+    roster_id: int | None = None
+
+    def json(self, half: str | None) -> dict[str, Any]:
+        """As stored on the request; a half day keeps the first (AM) or second (PM) half."""
+        start, end = self.start_minute, self.end_minute
+        if half and start is not None and end is not None:
+            mid = (start + end) // 2
+            start, end = (start, mid) if half == "am" else (mid, end)
+        return {
+            "date": self.date.isoformat(),
+            "counted": self.counted,
+            "source": self.source,
+            "shift": self.shift,
+            "start": _hhmm(start),
+            "end": _hhmm(end),
+            "roster_id": self.roster_id,
+        }
+
+
+def _hhmm(minutes: int | None) -> str | None:
+    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+async def day_plan(
+    session: AsyncSession, employee: Employee, department: Department, start: dt.date, end: dt.date
+) -> list[PlanDay]:
+    """Each date: a working day of the published roster, or of the calendar where none exists."""
+    cells = {
+        c.date: c for c in await published_cells_for_employee(session, employee.id, start, end)
+    }
+    dates = _dates(start, end)
+    calendar = None
+    if any(d not in cells for d in dates):
+        calendar = await dept_calendar.resolve(session, department, start, end)
+    out = []
+    for d in dates:
+        cell = cells.get(d)
+        if cell is not None:
+            shift = cell.shift or {}
+            out.append(
+                PlanDay(
+                    date=d,
+                    counted=cell.shift_code is not None,
+                    source="roster",
+                    shift=cell.shift_code,
+                    start_minute=_int(shift.get("start_minute")),
+                    end_minute=_int(shift.get("end_minute")),
+                    roster_id=cell.roster_id,
+                )
+            )
+        else:
+            assert calendar is not None
+            off = calendar.is_weekend(d) or calendar.is_holiday(d)
+            out.append(PlanDay(date=d, counted=not off, source="calendar"))
+    return out
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+async def first_working_day_after(
+    session: AsyncSession, employee: Employee, department: Department, day: dt.date
+) -> dt.date:
+    """The first working day after ``day`` (certificates are due then)."""
+    start = day + dt.timedelta(days=1)
+    for p in await day_plan(session, employee, department, start, start + dt.timedelta(days=31)):
+        if p.counted:
+            return p.date
+    return start
+
+
+# ---------------------------------------------------------------- filing
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveInput:
+    """What a client asks for."""
+
+    employee_id: int
+    type_code: str
+    start_date: dt.date
+    end_date: dt.date
+    half: str | None = None
+    reason: str | None = None
+    emergency: bool = False
+    certificate_ref: str | None = None
+
+
+async def _lock_employee(session: AsyncSession, actor: Principal, employee_id: int) -> Employee:
+    employee = await session.scalar(
+        select(Employee)
+        .where(Employee.id == employee_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if employee is None or not actor.can_read_employee(employee.id, employee.department_id):
+        raise NotFoundError(f"employee {employee_id} not found")
+    return employee
+
+
+def _who_files(
+    actor: Principal, employee: Employee, lt: LeaveType, data: LeaveInput, today: dt.date
+) -> None:
+    """Refuse a filer DOMAIN.md does not allow (403) or a choice only a manager may make (422)."""
+    is_self = actor.employee_id == employee.id
+    in_dept = actor.department_id == employee.department_id
+    is_manager = actor.role == Role.DEPT_MANAGER and in_dept
+    if not is_self:
+        if not (actor.role in PROXY_ROLES and in_dept):
+            raise PermissionDeniedError(
+                "leave is asked for by the person; sick leave may be filed for them by their "
+                "department manager or team lead"
+            )
+        if not lt.proxy and not (is_manager and (data.emergency or data.start_date < today)):
+            raise PermissionDeniedError(
+                f"{lt.name} must be asked for by the person themself (the manager may only record "
+                "an emergency or a past absence)"
+            )
+    if data.emergency and not is_manager:
+        raise ValidationFailedError(
+            "only the department manager marks leave as an emergency",
+            errors=[{"field": "emergency", "message": "ask your manager, who records it"}],
+        )
+    if data.start_date < today and not is_manager:
+        raise ValidationFailedError(
+            "dates already past need the manager: ask them to record the absence",
+            errors=[{"field": "start_date", "message": f"today is {today.isoformat()}"}],
+        )
+
+
+def _shape_errors(lt: LeaveType, data: LeaveInput) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    if not lt.active:
+        errors.append({"field": "type", "message": f"{lt.code} is not in use in this department"})
+    if data.end_date < data.start_date:
+        errors.append({"field": "end_date", "message": "on or after start_date"})
+    elif (data.end_date - data.start_date).days >= MAX_RANGE_DAYS:
+        errors.append(
+            {"field": "end_date", "message": f"at most {MAX_RANGE_DAYS} days in one request"}
+        )
+    if data.half is not None:
+        if data.half not in ("am", "pm"):
+            errors.append({"field": "half", "message": "am, pm or null"})
+        elif data.start_date != data.end_date:
+            errors.append({"field": "half", "message": "a half day starts and ends on one date"})
+        elif not lt.half_days:
+            errors.append({"field": "half", "message": f"{lt.code} leave is taken in whole days"})
+    return errors
+
+
+async def _overlapping(
+    session: AsyncSession, employee_id: int, data: LeaveInput
+) -> LeaveRequest | None:
+    rows = await session.scalars(
+        select(LeaveRequest).where(
+            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.status.in_(ACTIVE_STATUSES),
+            LeaveRequest.start_date <= data.end_date,
+            LeaveRequest.end_date >= data.start_date,
+        )
+    )
+    for other in rows.all():
+        halves = {other.half, data.half}
+        if halves == {"am", "pm"} and other.start_date == data.start_date:
+            continue  # morning and afternoon of one day do not overlap
+        return other
+    return None
+
+
+async def balance_left(
+    session: AsyncSession,
+    employee: Employee,
+    kind: str,
+    year: int,
+    *,
+    exclude_id: int | None = None,
+) -> tuple[float, float]:
+    """(entitled, used) days of a balance in a year; used counts pending and approved requests.
+
+    A request counts in the year it starts (a range over New Year draws on the first year).
+    """
+    types = await types_of(session, employee.department_id)
+    codes = [c for c, t in types.items() if t.balance == kind]
+    row = await session.scalar(
+        select(LeaveBalance).where(
+            LeaveBalance.employee_id == employee.id,
+            LeaveBalance.year == year,
+            LeaveBalance.kind == kind,
+        )
+    )
+    if row is not None:
+        entitled = row.days
+    else:
+        entitled = max((types[c].default_entitlement for c in codes), default=0.0)
+    stmt = select(func.coalesce(func.sum(LeaveRequest.days), 0)).where(
+        LeaveRequest.employee_id == employee.id,
+        LeaveRequest.type_code.in_(codes),
+        LeaveRequest.status.in_(ACTIVE_STATUSES),
+        LeaveRequest.start_date >= dt.date(year, 1, 1),
+        LeaveRequest.start_date <= dt.date(year, 12, 31),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(LeaveRequest.id != exclude_id)
+    used = float(await session.scalar(stmt) or 0)
+    return float(entitled), used
+
+
+async def file_leave(session: AsyncSession, actor: Principal, data: LeaveInput) -> LeaveRequest:
+    """Check a leave request against every rule, store it and open its approval (commits)."""
+    employee = await _lock_employee(session, actor, data.employee_id)
+    if not employee.active:
+        raise ValidationFailedError(
+            "this person has left", errors=[{"field": "employee_id", "message": "inactive"}]
+        )
+    department = await session.get(Department, employee.department_id)
+    assert department is not None
+    lt = await type_of(session, department.id, data.type_code)
+    if errors := _shape_errors(lt, data):
+        raise ValidationFailedError("the leave request is not valid", errors=errors)
+    today = approvals.local_today(department.timezone)
+    _who_files(actor, employee, lt, data, today)
+    if lt.min_notice_days and not data.emergency:
+        first = today + dt.timedelta(days=lt.min_notice_days)
+        if data.start_date < first:
+            raise ValidationFailedError(
+                f"{lt.name} is asked for at least {lt.min_notice_days} day(s) ahead: the earliest "
+                f"start is {first.isoformat()}; an emergency is recorded by the department manager",
+                errors=[{"field": "start_date", "message": f"on or after {first.isoformat()}"}],
+            )
+    plan = await day_plan(session, employee, department, data.start_date, data.end_date)
+    counted = [p for p in plan if p.counted]
+    if not counted:
+        raise ValidationFailedError(
+            "no working day in this range: rest days are not leave",
+            errors=[{"field": "start_date", "message": "the person does not work on these dates"}],
+        )
+    days = 0.5 if data.half else float(len(counted))
+    if lt.max_days is not None and days > lt.max_days:
+        raise ValidationFailedError(
+            f"{lt.name} is at most {lt.max_days:g} working days per request, this is {days:g}",
+            errors=[{"field": "end_date", "message": f"at most {lt.max_days:g} working days"}],
+        )
+    if (other := await _overlapping(session, employee.id, data)) is not None:
+        raise ConflictError(
+            f"leave request {other.id} ({other.type_code}, {other.start_date} to {other.end_date}, "
+            f"{other.status}) already covers some of these dates",
+            errors=[{"field": "start_date", "message": f"overlaps leave request {other.id}"}],
+            overlapping_id=other.id,
+        )
+    if lt.balance is not None:
+        entitled, used = await balance_left(session, employee, lt.balance, data.start_date.year)
+        if used + days > entitled:
+            raise ValidationFailedError(
+                f"not enough {lt.balance} balance for {data.start_date.year}: "
+                f"{max(entitled - used, 0):g} day(s) left, {days:g} asked",
+                errors=[{"field": "type", "message": f"{max(entitled - used, 0):g} day(s) left"}],
+            )
+    due = None
+    if lt.certificate_from_days is not None and days >= lt.certificate_from_days:
+        due = await first_working_day_after(session, employee, department, data.end_date)
+    leave = LeaveRequest(
+        employee_id=employee.id,
+        department_id=department.id,
+        type_code=lt.code,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        half=data.half,
+        days=days,
+        schedule=[p.json(data.half) for p in plan],
+        reason=data.reason,
+        status="pending",
+        emergency=data.emergency,
+        filed_by=actor.user_ref,
+        on_behalf=actor.employee_id != employee.id,
+        certificate_due=due,
+        certificate_ref=data.certificate_ref if due else None,
+        certificate_at=utcnow() if due and data.certificate_ref else None,
+    )
+    session.add(leave)
+    await session.flush()
+    span = data.start_date.isoformat() + (
+        "" if data.start_date == data.end_date else f" to {data.end_date}"
+    )
+    request = await approvals.submit(
+        session,
+        kind="leave",
+        subject_id=leave.id,
+        department_id=department.id,
+        requester=actor,
+        employee_id=employee.id,
+        days=days,
+        summary=f"{employee.name}: {lt.code} {span}" + (f" ({data.half})" if data.half else ""),
+    )
+    leave.approval_id = request.id
+    await session.commit()
+    return leave
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def get_leave(session: AsyncSession, actor: Principal, leave_id: int) -> LeaveRequest:
+    """One request the actor may see."""
+    leave = await session.get(LeaveRequest, leave_id, populate_existing=True)
+    if leave is None or not actor.can_read_employee(leave.employee_id, leave.department_id):
+        raise NotFoundError(f"leave request {leave_id} not found")
+    return leave
+
+
+def certificate_status(leave: LeaveRequest, today: dt.date) -> str | None:
+    """None (not needed), ``attached``, ``missing`` (not yet due) or ``overdue``."""
+    if leave.certificate_due is None:
+        return None
+    if leave.certificate_ref:
+        return "attached"
+    return "overdue" if today > leave.certificate_due else "missing"
+
+
+async def list_leave(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    employee_id: int | None = None,
+    department_id: int | None = None,
+    status: str | None = None,
+    type_code: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    certificate_missing: bool | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[LeaveRequest], int]:
+    """Requests in the actor's scope: agents their own, department roles their department."""
+    stmt = select(LeaveRequest)
+    if actor.role in ORGANISATION_ROLES:
+        pass
+    elif actor.role == Role.AGENT:
+        stmt = stmt.where(LeaveRequest.employee_id == (actor.employee_id or -1))
+    else:
+        stmt = stmt.where(
+            or_(
+                LeaveRequest.department_id == actor.department_id,
+                LeaveRequest.employee_id == (actor.employee_id or -1),
+            )
+        )
+    if employee_id is not None:
+        stmt = stmt.where(LeaveRequest.employee_id == employee_id)
+    if department_id is not None:
+        stmt = stmt.where(LeaveRequest.department_id == department_id)
+    if status is not None:
+        stmt = stmt.where(LeaveRequest.status == status)
+    if type_code is not None:
+        stmt = stmt.where(LeaveRequest.type_code == type_code)
+    if start is not None:
+        stmt = stmt.where(LeaveRequest.end_date >= start)
+    if end is not None:
+        stmt = stmt.where(LeaveRequest.start_date <= end)
+    if certificate_missing is not None:
+        missing = and_(
+            LeaveRequest.certificate_due.is_not(None), LeaveRequest.certificate_ref.is_(None)
+        )
+        stmt = stmt.where(missing if certificate_missing else ~missing)
+    total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = await session.scalars(
+        stmt.order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows.all()), total
+
+
+async def attach_certificate(
+    session: AsyncSession, actor: Principal, leave_id: int, reference: str
+) -> LeaveRequest:
+    """Record the medical certificate (a document reference); the person or a proxy may."""
+    leave = await session.scalar(
+        select(LeaveRequest)
+        .where(LeaveRequest.id == leave_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if leave is None or not actor.can_read_employee(leave.employee_id, leave.department_id):
+        raise NotFoundError(f"leave request {leave_id} not found")
+    in_dept = actor.department_id == leave.department_id
+    if actor.employee_id != leave.employee_id and not (actor.role in PROXY_ROLES and in_dept):
+        raise PermissionDeniedError("the person, their manager or team lead attaches a certificate")
+    if leave.certificate_due is None:
+        raise ValidationFailedError(
+            "this leave needs no certificate",
+            errors=[{"field": "reference", "message": "only sick leave of 2 working days or more"}],
+        )
+    if leave.status not in ACTIVE_STATUSES:
+        raise ConflictError(f"leave request {leave_id} is {leave.status}")
+    if not reference.strip():
+        raise ValidationFailedError(
+            "empty reference", errors=[{"field": "reference", "message": "a document reference"}]
+        )
+    leave.certificate_ref = reference.strip()
+    leave.certificate_at = utcnow()
+    leave.revision += 1
+    await session.commit()
+    return leave
+
+
+# ---------------------------------------------------------------- balances
+
+
+async def balances(
+    session: AsyncSession, actor: Principal, employee_id: int, year: int
+) -> list[dict[str, Any]]:
+    """Entitled, used and left days of each balance kind in a year."""
+    employee = await session.get(Employee, employee_id)
+    if employee is None or not actor.can_read_employee(employee.id, employee.department_id):
+        raise NotFoundError(f"employee {employee_id} not found")
+    out = []
+    for kind in ("annual", "toil"):
+        entitled, used = await balance_left(session, employee, kind, year)
+        out.append(
+            {
+                "kind": kind,
+                "year": year,
+                "entitled": entitled,
+                "used": used,
+                "left": entitled - used,
+            }
+        )
+    return out
+
+
+async def set_balance(
+    session: AsyncSession,
+    actor: Principal,
+    employee_id: int,
+    year: int,
+    kind: str,
+    days: float,
+    note: str | None,
+) -> None:
+    """Set a year's entitlement (annual) or earned extra days (toil): HR or the manager."""
+    employee = await session.get(Employee, employee_id)
+    if employee is None or not actor.can_read_employee(employee.id, employee.department_id):
+        raise NotFoundError(f"employee {employee_id} not found")
+    actor.require(
+        actor.role == Role.HR or actor.can_manage_department(employee.department_id),
+        "set leave balances of this person",
+    )
+    errors = []
+    if kind not in ("annual", "toil"):
+        errors.append({"field": "kind", "message": "annual or toil"})
+    if not 2000 <= year <= 2100:
+        errors.append({"field": "year", "message": "2000-2100"})
+    if not 0 <= days <= 366:
+        errors.append({"field": "days", "message": "0-366"})
+    if errors:
+        raise ValidationFailedError("the balance is not valid", errors=errors)
+    row = await session.scalar(
+        select(LeaveBalance)
+        .where(
+            LeaveBalance.employee_id == employee_id,
+            LeaveBalance.year == year,
+            LeaveBalance.kind == kind,
+        )
+        .with_for_update()
+    )
+    if row is None:
+        session.add(
+            LeaveBalance(employee_id=employee_id, year=year, kind=kind, days=days, note=note)
+        )
+    else:
+        row.days, row.note = days, note
+    await session.commit()
+
+
+# ---------------------------------------------------------------- approval handler
+
+
+async def _shortfall_after(
+    session: AsyncSession, roster: Roster, before: RosterVersion, after: RosterVersion
+) -> list[dict[str, Any]]:
+    """Hard staffing rules broken by the new version that the old one kept."""
+    problem = problem_of(after)
+
+    def keyed(version_cells: Any) -> dict[tuple[object, ...], Any]:
+        report = check(problem, assignment_of(version_cells))
+        return {
+            (v.rule, v.date, v.shift_id, v.message): v
+            for v in report.hard_violations
+            if v.rule in SHORTFALL_RULES
+        }
+
+    old = keyed(await cells_of(session, before.id))
+    new = keyed(await cells_of(session, after.id))
+    return [
+        {**violation_json(v), "roster_id": roster.id, "repair": f"/rosters/{roster.id}/repair"}
+        for k, v in new.items()
+        if k not in old
+    ]
+
+
+class LeaveHandler:
+    """What approving, rejecting or withdrawing a leave request does."""
+
+    async def _leave(self, session: AsyncSession, request: ApprovalRequest) -> LeaveRequest:
+        leave = await session.scalar(
+            select(LeaveRequest)
+            .where(LeaveRequest.id == request.subject_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        assert leave is not None
+        return leave
+
+    async def before_approve(
+        self, session: AsyncSession, request: ApprovalRequest, actor: Principal, comment: str | None
+    ) -> None:
+        """Nothing to re-check: the dates were checked and held when filed."""
+
+    async def on_approved(
+        self, session: AsyncSession, request: ApprovalRequest, actor: Principal, comment: str | None
+    ) -> None:
+        """Mark the full days as leave on every published roster they fall in."""
+        leave = await self._leave(session, request)
+        leave.status = "approved"
+        leave.revision += 1
+        if leave.half is not None:
+            return
+        cells = await published_cells_for_employee(
+            session, leave.employee_id, leave.start_date, leave.end_date
+        )
+        by_roster: dict[int, dict[tuple[int, dt.date], tuple[str | None, str | None]]] = (
+            defaultdict(dict)
+        )
+        for c in cells:
+            if c.shift_code is not None:
+                by_roster[c.roster_id][(c.employee_id, c.date)] = (None, leave.type_code)
+        versions, shortfall = [], []
+        for roster_id, changes in sorted(by_roster.items()):
+            roster = await session.get(Roster, roster_id)
+            assert roster is not None
+            before = await published_version(session, roster_id)
+            assert before is not None
+            after = await derive_published(
+                session,
+                roster,
+                changes,
+                origin="leave",
+                actor_id=actor.user_ref,
+                note=f"leave request {leave.id} approved",
+            )
+            versions.append({"roster_id": roster_id, "number": after.number})
+            shortfall += await _shortfall_after(session, roster, before, after)
+        leave.roster_versions = versions
+        leave.shortfall = shortfall
+
+    async def on_ended(
+        self, session: AsyncSession, request: ApprovalRequest, actor: Principal, outcome: str
+    ) -> None:
+        """Rejected, withdrawn or cancelled: the dates are free again."""
+        leave = await self._leave(session, request)
+        leave.status = outcome
+        leave.revision += 1
+
+    async def describe(self, session: AsyncSession, request: ApprovalRequest) -> dict[str, Any]:
+        """The dates, days, shifts and certificate state an approver decides on."""
+        leave = await session.get(LeaveRequest, request.subject_id, populate_existing=True)
+        if leave is None:
+            return {}
+        department = await session.get(Department, leave.department_id)
+        today = approvals.local_today(department.timezone if department else "Asia/Shanghai")
+        return {
+            "leave_request_id": leave.id,
+            "type": leave.type_code,
+            "start_date": leave.start_date.isoformat(),
+            "end_date": leave.end_date.isoformat(),
+            "half": leave.half,
+            "days": leave.days,
+            "emergency": leave.emergency,
+            "on_behalf": leave.on_behalf,
+            "certificate": certificate_status(leave, today),
+            "schedule": leave.schedule,
+            "shortfall": leave.shortfall,
+        }
+
+
+register("leave", LeaveHandler())
+
+__all__ = ["DEFAULT_TYPES", "LeaveHandler", "LeaveInput", "file_leave", "get_leave", "list_leave"]

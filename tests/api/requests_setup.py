@@ -1,0 +1,99 @@
+"""Shared set-up of the leave, approval and swap tests: dates relative to today, a few users.
+
+Leave dates are counted on the department calendar when no roster is published, so tests that
+do not need a roster pick weekdays a week or more ahead (never today's weekend or a holiday).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from scheduler.approvals.models import ApprovalEvent
+from scheduler.approvals.service import local_today
+from scheduler.auth.models import User
+from scheduler.people.models import Employee
+from tests.api.conftest import World
+
+Client = AsyncTestClient[Litestar]
+SM = async_sessionmaker[AsyncSession]
+
+
+def monday(weeks_ahead: int = 2) -> dt.date:
+    """A Monday at least ``weeks_ahead`` weeks away (clear of any notice rule)."""
+    today = local_today()
+    return today + dt.timedelta(days=7 * weeks_ahead - today.weekday())
+
+
+def next_working_weekday(after: dt.date) -> dt.date:
+    """The first Monday-Friday after a date."""
+    day = after + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+async def file_leave(client: Client, world: World, who: str, **body: Any) -> Any:
+    """POST /leave-requests as ``who``; dates may be given as dates."""
+    payload = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in body.items()}
+    return await client.post("/leave-requests", json=payload, headers=world.headers(who))
+
+
+async def decide(
+    client: Client, world: World, who: str, approval_id: int, action: str = "approve", **body: Any
+) -> Any:
+    """POST /approvals/{id}/{action} as ``who``."""
+    headers = world.headers(who)
+    if key := body.pop("idempotency_key", None):
+        headers["Idempotency-Key"] = key
+    return await client.post(f"/approvals/{approval_id}/{action}", json=body, headers=headers)
+
+
+async def make_employee_user(
+    sm: SM, world: World, username: str, *, role: str = "dept_manager", team_id: int | None = None
+) -> None:
+    """Give an existing role an employee (a manager who also takes leave), or a new agent."""
+    async with sm() as s:
+        emp = Employee(
+            staff_no=f"X-{username}",
+            name=username.title(),
+            department_id=world.cs_id,
+            team_id=team_id,
+            hire_date=dt.date(2020, 1, 1),
+            flags=[],
+        )
+        s.add(emp)
+        await s.flush()
+        user = await s.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(
+                username=username,
+                password_hash="x",
+                display_name=username,
+                role=role,
+                department_id=world.cs_id,
+                active=True,
+            )
+            s.add(user)
+        user.employee_id = emp.id
+        await s.commit()
+        world.users[username] = user
+        world.employees[username] = emp
+
+
+async def event_count(sm: SM, approval_id: int, action: str) -> int:
+    """How many audit events of one action a request has."""
+    async with sm() as s:
+        return int(
+            await s.scalar(
+                select(func.count())
+                .select_from(ApprovalEvent)
+                .where(ApprovalEvent.request_id == approval_id, ApprovalEvent.action == action)
+            )
+            or 0
+        )
