@@ -20,7 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "attendance_devices",
         sa.Column(
@@ -184,15 +183,10 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attendance_punches")),
+        sa.UniqueConstraint("corrects_id", name=op.f("uq_attendance_punches_corrects_id")),
         sa.UniqueConstraint(
             "actor", "idempotency_key", name=op.f("uq_attendance_punches_actor_idempotency_key")
         ),
-    )
-    op.create_index(
-        op.f("ix_attendance_punches_corrects_id"),
-        "attendance_punches",
-        ["corrects_id"],
-        unique=False,
     )
     op.create_index(
         op.f("ix_attendance_punches_department_id"),
@@ -309,7 +303,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_index(
         op.f("ix_attendance_correction_requests_employee_id"),
         table_name="attendance_correction_requests",
@@ -325,7 +318,6 @@ def downgrade() -> None:
     op.drop_table("attendance_correction_requests")
     op.drop_index("ix_attendance_punches_employee_at", table_name="attendance_punches")
     op.drop_index(op.f("ix_attendance_punches_department_id"), table_name="attendance_punches")
-    op.drop_index(op.f("ix_attendance_punches_corrects_id"), table_name="attendance_punches")
     op.drop_table("attendance_punches")
     op.drop_index(op.f("ix_attendance_policies_department_id"), table_name="attendance_policies")
     op.drop_table("attendance_policies")

@@ -92,7 +92,7 @@ class Punch(IdMixin, Base):
         IdType, ForeignKey("users.id", ondelete="SET NULL")
     )
     corrects_id: Mapped[int | None] = mapped_column(
-        IdType, ForeignKey("attendance_punches.id", ondelete="RESTRICT"), index=True
+        IdType, ForeignKey("attendance_punches.id", ondelete="RESTRICT"), unique=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -1,0 +1,219 @@
+"""Request and response bodies of attendance: punches, devices, derived days, policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from api.schemas.base import Input, Output
+
+Direction = Literal["in", "out"]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class PunchIn(Input):
+    """A clock-in or clock-out. ``at`` is ISO 8601 with an offset (a bare local time is refused).
+
+    Leave ``employee_id`` out to punch for yourself; a manager entering a punch for someone
+    else names them and gives a ``reason``.
+    """
+
+    direction: Direction
+    at: dt.datetime
+    employee_id: int | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+class PunchOut(Output):
+    """A stored punch record (punches, corrections and voids alike)."""
+
+    id: int
+    employee_id: int
+    department_id: int
+    direction: str
+    at: dt.datetime
+    kind: str
+    source: str
+    reason: str | None
+    corrects_id: int | None
+    created_by: int | None
+    created_at: dt.datetime
+    idempotency_key: str | None = None
+    duplicate: str | None = None
+
+
+class BatchRowOut(Output):
+    """What became of one row of a batch: ``created``, ``duplicate`` or ``refused`` (and why)."""
+
+    row: int
+    status: str
+    punch_id: int | None = None
+    error: str | None = None
+    field: str | None = None
+
+
+class BatchOut(Output):
+    """Counts and row-by-row outcomes of a batch upload."""
+
+    created: int
+    duplicates: int
+    refused: int
+    rows: list[BatchRowOut]
+
+
+class CorrectionIn(Input):
+    """A manager's correction of a stored punch: a new instant and/or direction, or ``void``."""
+
+    reason: Reason
+    at: dt.datetime | None = None
+    direction: Direction | None = None
+    void: bool = False
+
+
+class CorrectionRequestIn(Input):
+    """An agent's request for a correction of their own punch.
+
+    Name the wrong ``punch_id`` (to move or void it), or none for a missing punch (then
+    ``direction`` and ``at`` are required).
+    """
+
+    reason: Reason
+    punch_id: int | None = None
+    direction: Direction | None = None
+    at: dt.datetime | None = None
+    void: bool = False
+
+
+class CorrectionRequestOut(Output):
+    """An agent's correction request and the approval request carrying it."""
+
+    id: int
+    employee_id: int
+    punch_id: int | None
+    direction: str
+    at: dt.datetime | None
+    void: bool
+    reason: str
+    status: str
+    approval_request_id: int | None
+    result_punch_id: int | None
+
+
+class DeviceIn(Input):
+    """A time clock to register for a department."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class DeviceOut(Output):
+    """A registered device (its secret is shown only when created)."""
+
+    id: int
+    department_id: int
+    name: str
+    active: bool
+    last_seen_at: dt.datetime | None
+    secret: str | None = None
+    authorization: str | None = None
+
+
+class BreachOut(Output):
+    """One breach of a day: its penalty and the rule that produced it."""
+
+    kind: str
+    minutes: int
+    rule: str
+    deduction: float
+    absence_days: float
+    escalated: bool
+
+
+class DayOut(Output):
+    """One derived day of a person."""
+
+    date: dt.date
+    status: str
+    shift_code: str | None
+    shift_name: str | None
+    leave_type: str | None
+    scheduled_start: dt.datetime | None
+    scheduled_end: dt.datetime | None
+    first_in: dt.datetime | None
+    last_out: dt.datetime | None
+    late_minutes: int
+    early_minutes: int
+    overtime_minutes: int
+    worked_minutes: int
+    missing: str | None
+    deduction: float
+    breaches: list[BreachOut]
+    punch_ids: list[int]
+
+
+class SummaryOut(Output):
+    """A person's month in figures."""
+
+    scheduled_shifts: int
+    worked_shifts: int
+    late_count: int
+    late_minutes: int
+    early_count: int
+    early_minutes: int
+    absences: int
+    missing_punches: int
+    leave_days: dict[str, int]
+    overtime_minutes: int
+    rest_days_worked: int
+    absence_days: float
+    total_deduction: float
+    working_days: int
+
+
+class MonthOut(Output):
+    """A person's derived month: days, summary and the policy version that judged it."""
+
+    employee_id: int
+    staff_no: str
+    name: str
+    month: str
+    policy_id: int | None
+    summary: SummaryOut
+    days: list[DayOut]
+
+
+class PolicyIn(Input):
+    """A new policy version from ``effective_from`` (the first day of a month) on.
+
+    ``policy`` holds any of: grace_minutes, late_tiers, early_tiers (lists of
+    ``{up_to_minutes, deduction, absence_days}``, the last open with ``up_to_minutes: null``),
+    absence_deduction, missing_punch_deduction, escalate_from_lateness, escalation_factor,
+    overtime_min_minutes, correction_window_days. Missing fields take the defaults.
+    """
+
+    effective_from: dt.date
+    policy: dict[str, Any]
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
+class PolicyVersionOut(Output):
+    """A stored version."""
+
+    id: int
+    effective_from: dt.date
+    revision: int
+    created_by: int | None
+    created_at: dt.datetime
+    note: str | None
+
+
+class PolicyOut(Output):
+    """The policy judging a month, and every stored version of the department."""
+
+    department_id: int
+    month: str
+    policy_id: int | None
+    is_default: bool
+    policy: dict[str, Any]
+    versions: list[PolicyVersionOut]

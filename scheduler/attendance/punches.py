@@ -1,0 +1,521 @@
+"""Taking punches in: from people (web), from time clocks (devices), from managers.
+
+Every punch is checked before anything is stored (a known, active employee the sender may punch
+for; an instant with an offset, not in the future), and stored once:
+
+* with an ``Idempotency-Key``: the key is unique per sender (``actor``) by a database
+  constraint. Concurrent retries race on that constraint; the loser's insert fails inside a
+  savepoint, and it answers the stored punch. The same key with another payload is a 422.
+* without a key: an identical punch (same person and direction) within
+  :data:`DUPLICATE_WINDOW` of a stored one is recognised as a duplicate and not stored again,
+  as devices that were offline send late and send twice.
+
+Single punches commit inside the service (STYLE.md "Transactions"), so a clash is known before
+the client is answered. Batches are judged row by row: each row in its own savepoint, so one bad
+row is refused with its reason and the others are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
+from scheduler.auth.principal import Principal
+from scheduler.auth.roles import Role
+from scheduler.db.base import utcnow
+from scheduler.errors import (
+    AuthenticationError,
+    DomainError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationFailedError,
+)
+from scheduler.people.models import Employee
+
+#: A keyless punch this close to a stored identical one is the same punch sent twice.
+DUPLICATE_WINDOW = dt.timedelta(minutes=2)
+#: Clock skew tolerated for a punch "from the future".
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+#: A person's own web punch must be about now; older ones are correction requests.
+WEB_TOLERANCE = dt.timedelta(minutes=15)
+#: Devices that were offline and managers entering punches may send this far back.
+BACKFILL_LIMIT = dt.timedelta(days=92)
+#: Rows in one batch upload.
+MAX_BATCH_ROWS = 5000
+MAX_BATCH_BYTES = 2_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who is sending punches: a signed-in user or a time clock."""
+
+    actor: str
+    principal: Principal | None = None
+    device: AttendanceDevice | None = None
+
+    @classmethod
+    def of_user(cls, principal: Principal) -> Sender:
+        """A signed-in user (their own punch, or a manager's entry)."""
+        return cls(actor=f"user:{principal.user_id}", principal=principal)
+
+    @classmethod
+    def of_device(cls, device: AttendanceDevice) -> Sender:
+        """A department's time clock."""
+        return cls(actor=f"device:{device.id}", device=device)
+
+
+@dataclass(frozen=True, slots=True)
+class PunchData:
+    """One punch as sent (before any check)."""
+
+    direction: str
+    at: dt.datetime
+    employee_id: int | None = None
+    staff_no: str | None = None
+    reason: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PunchOutcome:
+    """The stored punch, and whether this request stored it (else: replay or duplicate)."""
+
+    punch: Punch
+    created: bool
+    duplicate: str | None = None  # "idempotency_key" | "window"
+
+
+# ------------------------------------------------------------------ devices
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a device secret (random and long, so a fast hash is enough)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_device(
+    session: AsyncSession, actor: Principal, department_id: int, name: str
+) -> tuple[AttendanceDevice, str]:
+    """Register a time clock; returns it with its secret, shown only this once."""
+    actor.require(actor.can_manage_department(department_id), "register devices here")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ValidationFailedError(
+            "a device needs a name of 1 to 100 characters",
+            errors=[{"field": "name", "message": "1 to 100 characters"}],
+        )
+    secret = secrets.token_urlsafe(32)
+    device = AttendanceDevice(
+        department_id=department_id,
+        name=name,
+        secret_hash=hash_secret(secret),
+        created_by=actor.user_ref,
+    )
+    session.add(device)
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        from scheduler.errors import ConflictError
+
+        raise ConflictError(
+            f"department {department_id} already has a device named {name!r}", field="name"
+        ) from exc
+    return device, secret
+
+
+async def list_devices(
+    session: AsyncSession, actor: Principal, department_id: int
+) -> list[AttendanceDevice]:
+    """The department's devices (never their secrets)."""
+    actor.require(actor.can_read_department(department_id), "see this department's devices")
+    rows = await session.scalars(
+        select(AttendanceDevice)
+        .where(AttendanceDevice.department_id == department_id)
+        .order_by(AttendanceDevice.name)
+    )
+    return list(rows.all())
+
+
+async def revoke_device(
+    session: AsyncSession, actor: Principal, device_id: int
+) -> AttendanceDevice:
+    """Switch a device's credential off (its punches stay)."""
+    device = await session.get(AttendanceDevice, device_id)
+    if device is None or not actor.can_read_department(device.department_id):
+        raise NotFoundError(f"device {device_id} not found")
+    actor.require(actor.can_manage_department(device.department_id), "revoke devices here")
+    device.active = False
+    await session.commit()
+    return device
+
+
+async def authenticate_device(session: AsyncSession, authorization: str | None) -> AttendanceDevice:
+    """The device of an ``Authorization: Device <id>:<secret>`` header, or a 401."""
+    scheme, _, credential = (authorization or "").partition(" ")
+    device_id, _, secret = credential.strip().partition(":")
+    if scheme.lower() != "device" or not device_id.isdigit() or not secret:
+        raise AuthenticationError("send Authorization: Device <device id>:<secret>")
+    device = await session.get(AttendanceDevice, int(device_id))
+    expected = device.secret_hash if device is not None else hash_secret("")
+    if (
+        device is None
+        or not hmac.compare_digest(expected, hash_secret(secret))
+        or not device.active
+    ):
+        raise AuthenticationError("unknown or revoked device credential")
+    return device
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _fingerprint(employee_id: int, data: PunchData, source: str) -> str:
+    at = data.at.astimezone(dt.UTC).isoformat()
+    text = f"{employee_id}|{data.direction}|{at}|{source}|{data.reason or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_instant(at: dt.datetime, now: dt.datetime, *, oldest: dt.timedelta) -> None:
+    """An aware instant, not in the future, not older than the sender may backfill."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValidationFailedError(
+            "the instant needs a UTC offset, e.g. 2026-12-01T08:29:00+08:00",
+            errors=[{"field": "at", "message": "timestamp without offset"}],
+        )
+    if at > now + FUTURE_TOLERANCE:
+        raise ValidationFailedError(
+            f"the instant {at.isoformat()} is in the future",
+            errors=[{"field": "at", "message": "in the future"}],
+        )
+    if at < now - oldest:
+        raise ValidationFailedError(
+            f"the instant {at.isoformat()} is too far in the past for this kind of punch "
+            f"(at most {oldest.days or int(oldest.total_seconds() // 60)} "
+            f"{'days' if oldest.days else 'minutes'}); ask for a correction instead",
+            errors=[{"field": "at", "message": "too old"}],
+        )
+
+
+async def _employee(
+    session: AsyncSession, data: PunchData, cache: dict[Any, Employee] | None = None
+) -> Employee:
+    key: Any = data.employee_id if data.employee_id is not None else ("staff", data.staff_no)
+    if cache is not None and key in cache:
+        return cache[key]
+    employee: Employee | None
+    if data.employee_id is not None:
+        employee = await session.get(Employee, data.employee_id)
+    elif data.staff_no:
+        employee = await session.scalar(select(Employee).where(Employee.staff_no == data.staff_no))
+    else:
+        raise ValidationFailedError(
+            "name the employee (employee_id or staff_no)",
+            errors=[{"field": "employee_id", "message": "required"}],
+        )
+    if employee is None:
+        who = data.employee_id if data.employee_id is not None else data.staff_no
+        raise NotFoundError(f"employee {who} not found", field="employee_id")
+    if cache is not None:
+        cache[key] = employee
+    return employee
+
+
+def _authorise(sender: Sender, employee: Employee, data: PunchData) -> tuple[str, dt.timedelta]:
+    """May the sender punch for this person? Returns (source, how far back it may go)."""
+    if not employee.active:
+        raise ValidationFailedError(f"employee {employee.id} is not active", field="employee_id")
+    if sender.device is not None:
+        if employee.department_id != sender.device.department_id:
+            raise PermissionDeniedError(
+                f"device {sender.device.name!r} may not punch for employee {employee.id} "
+                "of another department",
+                field="employee_id",
+            )
+        return f"device:{sender.device.name}", BACKFILL_LIMIT
+    principal = sender.principal
+    assert principal is not None
+    if principal.employee_id == employee.id:
+        return "web", WEB_TOLERANCE
+    if principal.role == Role.AGENT or not principal.can_manage_department(employee.department_id):
+        raise PermissionDeniedError(
+            f"role {principal.role.value} may not punch for employee {employee.id}",
+            field="employee_id",
+        )
+    if not (data.reason or "").strip():
+        raise ValidationFailedError(
+            "a punch entered for someone else needs a reason", field="reason"
+        )
+    return "manager", BACKFILL_LIMIT
+
+
+def _check_direction(direction: str) -> str:
+    value = direction.strip().lower()
+    if value not in DIRECTIONS:
+        raise ValidationFailedError(
+            f"direction must be 'in' or 'out', not {direction!r}", field="direction"
+        )
+    return value
+
+
+async def _stored_by_key(session: AsyncSession, actor: str, key: str) -> Punch | None:
+    return await session.scalar(
+        select(Punch).where(Punch.actor == actor, Punch.idempotency_key == key)
+    )
+
+
+def _replay(stored: Punch, fingerprint: str) -> PunchOutcome:
+    if stored.fingerprint != fingerprint:
+        raise ValidationFailedError(
+            "this Idempotency-Key was already used for a different punch",
+            field="idempotency_key",
+            punch_id=stored.id,
+        )
+    return PunchOutcome(stored, created=False, duplicate="idempotency_key")
+
+
+async def _store(
+    session: AsyncSession,
+    sender: Sender,
+    data: PunchData,
+    now: dt.datetime,
+    cache: dict[Any, Employee] | None = None,
+) -> PunchOutcome:
+    """Check and store one punch inside a savepoint; the caller commits."""
+    direction = _check_direction(data.direction)
+    data = PunchData(
+        direction=direction,
+        at=data.at,
+        employee_id=data.employee_id,
+        staff_no=data.staff_no,
+        reason=(data.reason or "").strip() or None,
+        idempotency_key=data.idempotency_key,
+    )
+    if data.at.tzinfo is None:
+        check_instant(data.at, now, oldest=BACKFILL_LIMIT)  # raises: no offset
+    employee = await _employee(session, data, cache)
+    source, oldest = _authorise(sender, employee, data)
+    check_instant(data.at, now, oldest=oldest)
+    fingerprint = _fingerprint(employee.id, data, source)
+    key = data.idempotency_key
+    if key is not None:
+        if not 1 <= len(key) <= 200:
+            raise ValidationFailedError(
+                "an Idempotency-Key has 1 to 200 characters", field="idempotency_key"
+            )
+        stored = await _stored_by_key(session, sender.actor, key)
+        if stored is not None:
+            return _replay(stored, fingerprint)
+    else:
+        at = data.at.astimezone(dt.UTC)
+        twin = await session.scalar(
+            select(Punch)
+            .where(
+                Punch.employee_id == employee.id,
+                Punch.direction == direction,
+                Punch.kind == "punch",
+                Punch.at >= at - DUPLICATE_WINDOW,
+                Punch.at <= at + DUPLICATE_WINDOW,
+            )
+            .order_by(Punch.id)
+            .limit(1)
+        )
+        if twin is not None:
+            return PunchOutcome(twin, created=False, duplicate="window")
+    punch = Punch(
+        employee_id=employee.id,
+        department_id=employee.department_id,
+        direction=direction,
+        at=data.at,
+        kind="punch",
+        source=source,
+        device_id=sender.device.id if sender.device else None,
+        actor=sender.actor,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        reason=data.reason,
+        created_by=sender.principal.user_ref if sender.principal else None,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(punch)
+            await session.flush()
+    except IntegrityError:
+        # A concurrent retry with the same key won the race; answer what it stored.
+        stored = await _stored_by_key(session, sender.actor, key) if key else None
+        if stored is None:
+            raise
+        return _replay(stored, fingerprint)
+    return PunchOutcome(punch, created=True)
+
+
+async def record_punch(
+    session: AsyncSession, sender: Sender, data: PunchData, now: dt.datetime | None = None
+) -> PunchOutcome:
+    """Check and store one punch, committed before the client is answered."""
+    outcome = await _store(session, sender, data, now or utcnow())
+    if outcome.created:
+        if sender.device is not None:
+            sender.device.last_seen_at = now or utcnow()
+        await session.commit()
+    return outcome
+
+
+# ------------------------------------------------------------------ batches
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """What became of one row of a batch."""
+
+    row: int
+    status: str  # created | duplicate | refused
+    punch_id: int | None = None
+    error: str | None = None
+    field: str | None = None
+
+
+def _parse_instant(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationFailedError(f"{text!r} is not an ISO 8601 instant", field="at") from exc
+    return value
+
+
+def rows_from_json(items: list[dict[str, Any]]) -> list[PunchData | DomainError]:
+    """Batch rows from JSON objects (employee_id or staff_no, direction, at, key, reason)."""
+    allowed = {"employee_id", "staff_no", "direction", "at", "key", "reason"}
+    out: list[PunchData | DomainError] = []
+    for item in items:
+        try:
+            if not isinstance(item, dict):
+                raise ValidationFailedError("a row must be an object")
+            unknown = sorted(set(item) - allowed)
+            if unknown:
+                raise ValidationFailedError(
+                    f"unknown fields: {', '.join(unknown)}", field=unknown[0]
+                )
+            employee_id = item.get("employee_id")
+            if employee_id is not None and (
+                not isinstance(employee_id, int) or isinstance(employee_id, bool)
+            ):
+                raise ValidationFailedError("employee_id must be an integer", field="employee_id")
+            at = item.get("at")
+            if not isinstance(at, str):
+                raise ValidationFailedError("at must be an ISO 8601 string", field="at")
+            key = item.get("key")
+            out.append(
+                PunchData(
+                    direction=str(item.get("direction") or ""),
+                    at=_parse_instant(at),
+                    employee_id=employee_id,
+                    staff_no=str(item["staff_no"]) if item.get("staff_no") is not None else None,
+                    reason=str(item["reason"]) if item.get("reason") else None,
+                    idempotency_key=str(key) if key else None,
+                )
+            )
+        except DomainError as exc:
+            out.append(exc)
+    return out
+
+
+CSV_ALIASES = {
+    "employee_id": "employee_id",
+    "staff_no": "staff_no",
+    "工号": "staff_no",
+    "direction": "direction",
+    "方向": "direction",
+    "at": "at",
+    "time": "at",
+    "时间": "at",
+    "key": "key",
+    "reason": "reason",
+}
+
+
+def rows_from_csv(body: bytes) -> list[PunchData | DomainError]:
+    """Batch rows from a time clock's CSV (header: staff_no or employee_id, direction, at[, key])."""
+    if len(body) > MAX_BATCH_BYTES:
+        raise ValidationFailedError(f"the file is larger than {MAX_BATCH_BYTES} bytes")
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = body.decode("gb18030", errors="replace")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [CSV_ALIASES.get((h or "").strip().lower(), "") for h in reader.fieldnames or []]
+    if (
+        "at" not in header
+        or "direction" not in header
+        or not ("staff_no" in header or "employee_id" in header)
+    ):
+        raise ValidationFailedError(
+            "the CSV needs a header with staff_no (or employee_id), direction and at",
+            field="header",
+        )
+    items: list[dict[str, Any]] = []
+    bad: dict[int, DomainError] = {}
+    for i, raw in enumerate(reader):
+        item: dict[str, Any] = {}
+        for name, value in raw.items():
+            column = CSV_ALIASES.get((name or "").strip().lower())
+            if column and value not in (None, ""):
+                item[column] = value.strip() if isinstance(value, str) else value
+        if "employee_id" in item:
+            if str(item["employee_id"]).isdigit():
+                item["employee_id"] = int(item["employee_id"])
+            else:
+                bad[i] = ValidationFailedError("employee_id must be a number", field="employee_id")
+        items.append(item)
+    parsed = rows_from_json(items)
+    return [bad.get(i, row) for i, row in enumerate(parsed)]
+
+
+def _field(error: DomainError) -> str | None:
+    """The field a refused row was refused for."""
+    field = error.extra.get("field")
+    if field is None and error.errors:
+        field = error.errors[0].get("field")
+    return str(field) if field is not None else None
+
+
+async def record_batch(
+    session: AsyncSession,
+    sender: Sender,
+    rows: list[PunchData | DomainError],
+    now: dt.datetime | None = None,
+) -> list[RowResult]:
+    """Store what can be stored, row by row; every row says what became of it."""
+    if len(rows) > MAX_BATCH_ROWS:
+        raise ValidationFailedError(f"at most {MAX_BATCH_ROWS} rows per batch")
+    moment = now or utcnow()
+    cache: dict[Any, Employee] = {}
+    results: list[RowResult] = []
+    for number, row in enumerate(rows, start=1):
+        if isinstance(row, DomainError):
+            results.append(RowResult(number, "refused", error=row.detail, field=_field(row)))
+            continue
+        try:
+            outcome = await _store(session, sender, row, moment, cache)
+        except DomainError as exc:
+            results.append(RowResult(number, "refused", error=exc.detail, field=_field(exc)))
+            continue
+        results.append(
+            RowResult(number, "created" if outcome.created else "duplicate", outcome.punch.id)
+        )
+    if sender.device is not None:
+        sender.device.last_seen_at = moment
+    await session.commit()
+    return results
