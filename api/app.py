@@ -64,7 +64,7 @@ async def _sweep_forever(sessionmaker: async_sessionmaker[AsyncSession]) -> None
 
 def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
     """Every route of the API; later concepts append their module's ROUTES here."""
-    from api.routes import approvals, attendance, leave, org, people, roster_views, rosters
+    from api.routes import approvals, leave, org, people, roster_views, rosters, swaps
 
     return [
         health.health,
@@ -75,9 +75,9 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         *people.ROUTES,
         *roster_views.ROUTES,
         *rosters.ROUTES,
-        *attendance.ROUTES,
         *approvals.ROUTES,
         *leave.ROUTES,
+        *swaps.ROUTES,
     ]
 
 

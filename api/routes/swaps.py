@@ -1,0 +1,129 @@
+"""Shift swaps: propose, accept / decline, withdraw, list and read (approval via /approvals)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.problems import ConflictProblem, UnprocessableProblem
+from api.schemas.query import Limit, Offset
+from api.schemas.swaps import SwapIn, SwapOut, SwapResponseIn
+from scheduler.auth.principal import Principal
+from scheduler.swaps import service
+from scheduler.swaps.models import SwapRequest
+
+
+def swap_out(s: SwapRequest, details: dict[str, Any] | None = None) -> SwapOut:
+    """Public view of a swap (with fresh checks when given)."""
+    return SwapOut(
+        id=s.id,
+        department_id=s.department_id,
+        requester_id=s.requester_id,
+        date=s.requester_date,
+        shift=s.requester_shift,
+        colleague_id=s.colleague_id,
+        colleague_date=s.colleague_date,
+        colleague_shift=s.colleague_shift,
+        kind="give_away" if s.colleague_date is None else "swap",
+        note=s.note,
+        status=s.status,
+        response_note=s.response_note,
+        approval_id=s.approval_id,
+        violations=list((details or {}).get("violations", s.violations)),
+        problems=list((details or {}).get("problems", [])),
+        roster_versions=list(s.roster_versions),
+        created_at=s.created_at,
+    )
+
+
+_RAISES = [NotFoundException, PermissionDeniedException, ConflictProblem, UnprocessableProblem]
+
+
+@post("/swaps", tags=["swaps"], status_code=201, raises=_RAISES)
+async def propose_swap(
+    data: JSONBody[SwapIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> SwapOut:
+    """Propose a swap (or, without ``colleague_date``, give the shift away); shows violations."""
+    swap = await service.propose(
+        db_session,
+        principal,
+        service.SwapInput(
+            requester_date=data.date,
+            colleague_id=data.colleague_id,
+            colleague_date=data.colleague_date,
+            note=data.note,
+        ),
+    )
+    return swap_out(swap)
+
+
+@get("/swaps", tags=["swaps"])
+async def list_swaps(
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+    status: FromQuery[str | None] = None,
+    limit: FromQuery[Limit] = 50,
+    offset: FromQuery[Offset] = 0,
+) -> list[SwapOut]:
+    """Swaps I am party to, and my department's for managers and leads."""
+    rows = await service.list_swaps(
+        db_session, principal, status=status, limit=limit, offset=offset
+    )
+    return [swap_out(s) for s in rows]
+
+
+@get("/swaps/{swap_id:int}", tags=["swaps"], raises=[NotFoundException])
+async def get_swap(
+    swap_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> SwapOut:
+    """A swap, re-checked against the roster as it is now."""
+    swap = await service.get_swap(db_session, principal, swap_id)
+    return swap_out(swap, await service.swap_details(db_session, swap))
+
+
+@post("/swaps/{swap_id:int}/accept", tags=["swaps"], status_code=200, raises=_RAISES)
+async def accept_swap(
+    swap_id: FromPath[int],
+    data: JSONBody[SwapResponseIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> SwapOut:
+    """The colleague agrees; the department manager's approval opens (``approval_id``)."""
+    return swap_out(
+        await service.respond(db_session, principal, swap_id, accept=True, note=data.note)
+    )
+
+
+@post("/swaps/{swap_id:int}/decline", tags=["swaps"], status_code=200, raises=_RAISES)
+async def decline_swap(
+    swap_id: FromPath[int],
+    data: JSONBody[SwapResponseIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> SwapOut:
+    """The colleague says no; the shifts are free for another swap."""
+    return swap_out(
+        await service.respond(db_session, principal, swap_id, accept=False, note=data.note)
+    )
+
+
+@post("/swaps/{swap_id:int}/withdraw", tags=["swaps"], status_code=200, raises=_RAISES)
+async def withdraw_swap(
+    swap_id: FromPath[int],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> SwapOut:
+    """The proposer takes the swap back (before or after the colleague accepted)."""
+    return swap_out(await service.withdraw(db_session, principal, swap_id))
+
+
+ROUTES = [propose_swap, list_swaps, get_swap, accept_swap, decline_swap, withdraw_swap]
