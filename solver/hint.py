@@ -92,10 +92,10 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
             assert r.shift_id is not None
             wants.add((e, d, p.shift_index[r.shift_id]))
     allowed = [set(p.allowed_shifts(e)) for e in range(E)]
-    week_of: dict[int, tuple[list[int], int]] = {}
-    for days, hist in p.week_groups:
+    week_of: dict[int, tuple[list[int], list[int]]] = {}
+    for days, hist_offs in p.week_groups:
         for d in days:
-            week_of[d] = (days, len(hist))
+            week_of[d] = (days, hist_offs)
     worked = [0] * E
     per_type = [[0] * len(p.shift_types) for _ in range(E)]
     hard_rest = p.rules.min_rest.enabled or bool(p.rules.forbidden_successions)
@@ -109,6 +109,12 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
                 return n
             n += 1
             j -= 1
+
+    def single_rest(e: int, d: int) -> bool:
+        """Working on d would leave d-1 as a single rest day between two working days."""
+        if d < 2 or grid[e][d - 1] != OFF:
+            return False
+        return grid[e][d - 2] != OFF
 
     def can(e: int, d: int, k: int) -> bool:
         person = p.staff[e]
@@ -141,11 +147,12 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
             if used + p.shift_types[k].minutes > ct.max_minutes:
                 return False
         if p.rules.weekly_rest.enabled:
-            days, _ = week_of[d]
-            need_rest = (p.rules.rest_days_per_week * len(days)) // 7
-            rests = sum(1 for dd in days if dd != d and grid[e][dd] == OFF and dd < d)
-            left = sum(1 for dd in days if dd > d)
-            if rests + left < need_rest:
+            days, hist_offs = week_of[d]
+            need_rest, known = p.weekly_requirement(e, days, hist_offs)
+            hist = p.history_by_staff.get(e, {})
+            rests = sum(1 for dd in days if dd != d and grid[e][dd] == OFF)
+            rests += sum(1 for off in known if hist[off] is None)
+            if rests < need_rest:
                 return False
         return True
 
@@ -161,8 +168,10 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
             cands.sort(
                 key=lambda e: (
                     (e, d, -1) in against or (e, d, k) in against,
+                    single_rest(e, d),
                     (e, d, k) not in wants,
-                    worked[e],
+                    per_type[e][k] if p.shift_types[k].late else 0,
+                    worked[e] - (2 if d > 0 and grid[e][d - 1] != OFF else 0),
                     e,
                 )
             )

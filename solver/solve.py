@@ -122,6 +122,37 @@ def add_hint(built: BuiltModel, grid: list[list[int]]) -> None:
                     built.model.add_hint(x, kk == k)
 
 
+def complete_hint(built: BuiltModel, grid: list[list[int]], options: SolveOptions) -> bool:
+    """Hint every variable, auxiliaries included, from a grid, if the grid is feasible.
+
+    CP-SAT reports a complete feasible hint as its first solution at once; a hint
+    of the shift variables alone is only a branching preference. The auxiliary
+    values (slacks, indicators, max/min of fairness groups) follow from the grid
+    by propagation, so a quick solve of a clone with the grid fixed finds them.
+    Returns False (and hints only the grid) when the grid breaks a hard rule.
+    """
+    clone = built.model.clone()
+    v = built.vars
+    for e, row in enumerate(grid):
+        for d, k in enumerate(row):
+            clone.add(v.off[e][d] == int(k == OFF))
+            for kk, x in enumerate(v.x[e][d]):
+                if x is not None:
+                    clone.add(x == int(kk == k))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = min(5.0, options.time_limit / 4)
+    solver.parameters.random_seed = options.seed
+    code = solver.solve(clone)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        add_hint(built, grid)
+        return False
+    values = solver.response_proto.solution
+    for i in range(len(built.model.proto.variables)):
+        built.model.add_hint(built.model.get_int_var_from_proto_index(i), values[i])
+    return True
+
+
 def grid_from_assignment(
     problem: RosterProblem, assignment: Mapping[str, Mapping[date, str | None]]
 ) -> list[list[int]]:
@@ -218,9 +249,9 @@ def solve(
     if invalid:
         raise SolverBugError(f"invalid CP-SAT model: {invalid}")
     if options.hint is not None:
-        add_hint(built, grid_from_assignment(problem, options.hint))
+        complete_hint(built, grid_from_assignment(problem, options.hint), options)
     elif options.greedy_hint:
-        add_hint(built, greedy_grid(problem))
+        complete_hint(built, greedy_grid(problem), options)
     solver = cp_model.CpSolver()
     configure(solver, options)
     callback = _Callback(progress, started, objective_expr(built.terms))
