@@ -10,6 +10,7 @@ import click
 
 from api.cli.admin import config_command, migrate_command, user_group
 from api.cli.demo import demo_command
+from api.cli.export import export_group
 from api.cli.roster import roster_group, worker_command
 from api.cli.server import serve_command
 from api.cli.solve import solve_command
@@ -29,3 +30,4 @@ main.add_command(demo_command, "demo")
 main.add_command(roster_group, "roster")
 main.add_command(worker_command, "worker")
 main.add_command(solve_command, "solve")
+main.add_command(export_group, "export")

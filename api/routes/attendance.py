@@ -614,14 +614,19 @@ async def export_attendance(
     first = parse_month(month)
     departments = await service.departments_in_scope(db_session, principal, department_id)
     spec = exports.ExportSpec(departments=departments, month=first, lang=lang)
+    ids = [d.id for d in departments]
     maker = sessionmaker_of(state)
 
     async def body() -> Any:
+        # Its own session: the request's is closed (and its objects expired) once the handler
+        # returns, while the body is still being streamed.
         async with maker() as session:
+            fresh = await service.departments_by_id(session, ids)
+            spec_here = exports.ExportSpec(departments=fresh, month=first, lang=lang)
             stream = (
-                exports.xlsx_stream(session, spec)
+                exports.xlsx_stream(session, spec_here)
                 if format == "xlsx"
-                else exports.csv_stream(session, spec, sheet)
+                else exports.csv_stream(session, spec_here, sheet)
             )
             async for block in stream:
                 yield block

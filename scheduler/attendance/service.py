@@ -259,6 +259,15 @@ async def departments_in_scope(
     return list((await session.scalars(select(Department).order_by(Department.code))).all())
 
 
+async def departments_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Department]:
+    """Departments in the given order (an export re-reads them in its own session)."""
+    rows = {
+        d.id: d
+        for d in (await session.scalars(select(Department).where(Department.id.in_(ids)))).all()
+    }
+    return [rows[i] for i in ids if i in rows]
+
+
 async def iter_department(
     session: AsyncSession,
     department: Department,
