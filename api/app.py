@@ -64,7 +64,16 @@ async def _sweep_forever(sessionmaker: async_sessionmaker[AsyncSession]) -> None
 
 def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
     """Every route of the API; later concepts append their module's ROUTES here."""
-    from api.routes import approvals, leave, org, people, roster_views, rosters, swaps
+    from api.routes import (
+        approvals,
+        handover,
+        leave,
+        org,
+        people,
+        roster_views,
+        rosters,
+        swaps,
+    )
 
     return [
         health.health,
@@ -78,6 +87,7 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         *approvals.ROUTES,
         *leave.ROUTES,
         *swaps.ROUTES,
+        *handover.ROUTES,
     ]
 
 
