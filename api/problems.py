@@ -12,11 +12,20 @@ from typing import Any
 
 import structlog
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.routes import BaseRoute, HTTPRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from api.schemas.base import Problem
 from scheduler.errors import (
     AuthenticationError,
     ConflictError,
@@ -182,13 +191,51 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
+#: Handler arguments that are dependencies, not client input (so they cannot fail validation).
+_DEPENDENCY_ARGS = frozenset({"principal", "db_session", "settings", "state", "request", "body"})
+
+
+class _RotaProblemDetailsPlugin(ProblemDetailsPlugin, ReceiveRoutePlugin):
+    """Litestar's RFC 9457 plugin, which also makes the OpenAPI document tell the truth.
+
+    Every route that needs a token documents 401 (the JWT middleware can answer it on any of
+    them), every route taking client input documents 400, and every documented error has the
+    problem+json body and media type it is really answered with.
+    """
+
+    def receive_route(self, route: BaseRoute) -> None:
+        """Complete the error responses of each handler as its route is registered."""
+        if not isinstance(route, HTTPRoute) or route.path.startswith("/schema"):
+            return
+        for handler in route.route_handlers:
+            raises = list(handler.raises or [])
+            if not handler.opt.get("exclude_from_auth") and NotAuthorizedException not in raises:
+                raises.append(NotAuthorizedException)
+            takes_input = bool(set(handler.parsed_fn_signature.parameters) - _DEPENDENCY_ARGS)
+            if takes_input and ValidationException not in raises:
+                raises.append(ValidationException)
+            handler.raises = raises
+            responses = dict(handler.responses or {})
+            for status in sorted({exc.status_code for exc in raises}):
+                responses.setdefault(
+                    status,
+                    ResponseSpec(
+                        data_container=Problem,
+                        media_type=PROBLEM_MEDIA_TYPE,
+                        description=_TITLES.get(status, "Error"),
+                        generate_examples=False,
+                    ),
+                )
+            handler.responses = responses
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
     """Litestar's RFC 9457 plugin, with rota's body shape for every error class."""
 
     def _plugin_handler(request: Request[Any, Any, Any], exc: Any) -> Response[Any]:
         return handle_http_exception(request, exc)
 
-    return ProblemDetailsPlugin(
+    return _RotaProblemDetailsPlugin(
         ProblemDetailsConfig(
             exception_handler=_plugin_handler, enable_for_all_http_exceptions=False
         )

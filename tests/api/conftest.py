@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 
 import pytest
 from litestar import Litestar
+from litestar.stores.memory import MemoryStore
 from litestar.testing import AsyncTestClient
+from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.app import create_app
+from api.login_limits import STORE_NAME
 from api.security import issue_token
 from scheduler.auth.models import User
 from scheduler.auth.passwords import hash_password
@@ -29,9 +32,7 @@ PASSWORD = "correct-horse-battery"
 _HASH = hash_password(PASSWORD)
 
 
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    """Test settings: a fixed secret, a low login limit so 429 is reachable quickly."""
+def _test_settings(database_url: str) -> Settings:
     return Settings(
         env="test",
         database_url=database_url,
@@ -46,18 +47,74 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, db: AsyncEngine) -> Litestar:
-    """A fresh app on the test database, with its own engine.
+def settings(database_url: str) -> Settings:
+    """Test settings: a fixed secret, a low login limit so 429 is reachable quickly."""
+    return _test_settings(database_url)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register this directory's marker."""
+    config.addinivalue_line(
+        "markers",
+        "shared_app: use the session's app and client (fresh rate-limit store and cookies) "
+        "instead of building an app per test; for tests that change no app state",
+    )
+
+
+def _with_test_client_address(app: Litestar) -> Litestar:
+    """Take the client address from an X-Test-Client header (the test transport has one)."""
+    inner: ASGIApp = app.asgi_handler
+
+    async def with_address(scope: Scope, receive: Receive, send: Send) -> None:
+        for name, value in scope.get("headers", []):
+            if name == b"x-test-client":
+                scope["client"] = (value.decode(), 40000)
+        await inner(scope, receive, send)
+
+    app.asgi_handler = with_address
+    return app
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url: str) -> Litestar:
+    """One app for the whole session: building one per test costs more than most tests."""
+    return _with_test_client_address(create_app(_test_settings(database_url)))
+
+
+@pytest.fixture(scope="session")
+async def shared_client(shared_app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A client kept open all session (its event loop owns the shared app's connections)."""
+    async with AsyncTestClient(shared_app) as c:
+        yield c
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest, settings: Settings, db: AsyncEngine, shared_app: Litestar
+) -> Litestar:
+    """A fresh app on the test database, with its own engine (or the shared one, see marker).
 
     The test client runs the app on its own event loop, so the app must not share the test's
     engine (asyncpg connections belong to the loop that opened them).
     """
-    return create_app(settings)
+    if request.node.get_closest_marker("shared_app"):
+        # Rate limits start from zero in every test.
+        shared_app.stores.register(STORE_NAME, MemoryStore(), allow_override=True)
+        return shared_app
+    return _with_test_client_address(create_app(settings))
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client(
+    request: pytest.FixtureRequest,
+    app: Litestar,
+    shared_client: AsyncTestClient[Litestar],
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """An HTTP client for the app (no server process)."""
+    if request.node.get_closest_marker("shared_app"):
+        shared_client.cookies.clear()
+        yield shared_client
+        return
     async with AsyncTestClient(app) as c:
         yield c
 

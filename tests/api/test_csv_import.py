@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
 
+pytestmark = pytest.mark.shared_app
 Client = AsyncTestClient[Litestar]
 
 

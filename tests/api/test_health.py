@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+pytestmark = pytest.mark.shared_app
 Client = AsyncTestClient[Litestar]
 
 

@@ -9,12 +9,12 @@ import pytest
 from litestar import Litestar
 from litestar.security.jwt import Token
 from litestar.testing import AsyncTestClient
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 from tests.api.conftest import PASSWORD, World
 from tests.api.helpers import assert_problem
 
 Client = AsyncTestClient[Litestar]
+pytestmark = pytest.mark.shared_app
 WRONG_LOGIN = "username or password is wrong, or the account is disabled"
 
 
@@ -27,24 +27,6 @@ async def login(client: Client, username: str, password: str, address: str | Non
     return await client.post(
         "/auth/login", json={"username": username, "password": password}, headers=headers
     )
-
-
-@pytest.fixture
-def app(app: Litestar) -> Litestar:
-    """The app, with the client address taken from an X-Test-Client header (tests only).
-
-    The test transport gives every request the same address; the per-address limit needs two.
-    """
-    inner: ASGIApp = app.asgi_handler
-
-    async def with_address(scope: Scope, receive: Receive, send: Send) -> None:
-        for name, value in scope.get("headers", []):
-            if name == b"x-test-client":
-                scope["client"] = (value.decode(), 40000)
-        await inner(scope, receive, send)
-
-    app.asgi_handler = with_address
-    return app
 
 
 async def test_login_issues_a_token_that_works(client: Client, world: World) -> None:

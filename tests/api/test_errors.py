@@ -1,0 +1,158 @@
+"""The shape of every error, request ids, and the OpenAPI document's error statuses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.testing import AsyncTestClient
+
+from tests.api.conftest import World
+from tests.api.helpers import assert_problem
+
+pytestmark = pytest.mark.shared_app
+Client = AsyncTestClient[Litestar]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "who", "kwargs", "status"),
+    [
+        ("GET", "/employees", None, {}, 401),
+        ("POST", "/organisations", "agent", {"json": {"name": "X"}}, 403),
+        ("GET", "/employees/999999", "admin", {}, 404),
+        ("GET", "/no/such/route", "admin", {}, 404),
+        ("DELETE", "/employees", "admin", {}, 405),
+        (
+            "POST",
+            "/users",
+            "admin",
+            {"json": {"username": "agent", "password": "long-enough-1", "role": "gm"}},
+            409,
+        ),
+        (
+            "POST",
+            "/departments",
+            "admin",
+            {"json": {"organisation_id": 999999, "name": "X", "code": "X"}},
+            422,
+        ),
+        ("POST", "/employees", "admin", {"json": {"nonsense": 1}}, 400),
+        (
+            "POST",
+            "/employees",
+            "admin",
+            {"content": b"{", "headers": {"Content-Type": "application/json"}},
+            400,
+        ),
+        ("GET", "/employees", "admin", {"params": {"limit": "lots"}}, 400),
+    ],
+    ids=[
+        "401",
+        "403",
+        "404",
+        "404-route",
+        "405",
+        "409",
+        "422",
+        "400-field",
+        "400-json",
+        "400-query",
+    ],
+)
+async def test_every_error_is_problem_json(
+    client: Client,
+    world: World,
+    method: str,
+    path: str,
+    who: str | None,
+    kwargs: dict[str, Any],
+    status: int,
+) -> None:
+    headers = {**(world.headers(who) if who else {}), **kwargs.pop("headers", {})}
+    r = await client.request(method, path, headers=headers, **kwargs)
+    body = assert_problem(r, status)
+    assert body["instance"] == path
+    assert body["type"] == "about:blank"
+    assert body["title"]
+
+
+async def test_validation_errors_name_field_and_reason(client: Client, world: World) -> None:
+    r = await client.post(
+        "/employees",
+        json={"staff_no": "X1", "name": "A", "department_id": "one", "hire_date": "2026-01-01"},
+        headers=world.headers("admin"),
+    )
+    body = assert_problem(r, 400)
+    assert body["errors"][0]["field"] == "department_id"
+    assert "int" in body["errors"][0]["message"]
+    assert "department_id" in body["detail"]
+
+
+async def test_well_formed_request_id_is_echoed(client: Client, world: World) -> None:
+    rid = "gateway-1234abcd"
+    r = await client.get(
+        "/employees/999999", headers={**world.headers("admin"), "X-Request-ID": rid}
+    )
+    assert r.headers["x-request-id"] == rid
+    assert assert_problem(r, 404)["request_id"] == rid
+    ok = await client.get("/health", headers={"X-Request-ID": rid})
+    assert ok.headers["x-request-id"] == rid
+
+
+@pytest.mark.parametrize("bad", ["short", "has spaces in it", "x" * 65, "semi;colon;id"])
+async def test_malformed_request_id_is_replaced(client: Client, world: World, bad: str) -> None:
+    r = await client.get(
+        "/employees/999999", headers={**world.headers("admin"), "X-Request-ID": bad}
+    )
+    assert r.headers["x-request-id"] != bad
+    assert re.fullmatch(r"[A-Za-z0-9._-]{8,64}", r.headers["x-request-id"])
+    assert assert_problem(r, 404)["request_id"] == r.headers["x-request-id"]
+
+
+async def test_each_request_gets_its_own_id(client: Client, world: World) -> None:
+    ids = {
+        (await client.get("/employees/999999", headers=world.headers("admin"))).headers[
+            "x-request-id"
+        ]
+        for _ in range(3)
+    }
+    assert len(ids) == 3
+
+
+async def test_openapi_document(client: Client, app: Litestar, world: World) -> None:
+    r = await client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.1")
+    assert (
+        "BearerToken" in doc["components"]["securitySchemes"]
+        or doc["components"]["securitySchemes"]
+    )
+    checked = 0
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith("/schema"):
+            continue
+        path = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+        for method, (handler, _) in route.route_handler_map.items():
+            if method == "OPTIONS" or not handler.include_in_schema:
+                continue
+            operation = doc["paths"][path][method.lower()]
+            documented = set(operation["responses"])
+            declared = {str(exc.status_code) for exc in handler.raises or []}
+            assert declared <= documented, (method, path, declared - documented)
+            for status in declared:
+                content = operation["responses"][status].get("content", {})
+                assert list(content) == ["application/problem+json"], (method, path, status)
+            if not handler.opt.get("exclude_from_auth"):
+                assert "401" in documented, f"{method} {path} needs a token but documents no 401"
+            checked += 1
+    assert checked >= 18
+
+
+async def test_docs_page_is_served(client: Client, world: World) -> None:
+    r = await client.get("/schema")
+    assert r.status_code == 200
+    assert "text/html" in r.headers["content-type"]
