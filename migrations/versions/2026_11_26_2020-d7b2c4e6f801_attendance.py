@@ -156,7 +156,8 @@ def upgrade() -> None:
             ["corrects_id"],
             ["attendance_punches.id"],
             name=op.f("fk_attendance_punches_corrects_id_attendance_punches"),
-            ondelete="RESTRICT",
+            deferrable=True,
+            initially="DEFERRED",
         ),
         sa.ForeignKeyConstraint(
             ["created_by"],
