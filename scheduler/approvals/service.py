@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -454,6 +455,17 @@ def _check_transition(request: ApprovalRequest, action: str) -> None:
         )
 
 
+async def _stale_is_conflict(session: AsyncSession, work: Awaitable[Decision]) -> Decision:
+    """A lost race seen by the version check (at any flush, even a handler's autoflush) is a 409."""
+    try:
+        return await work
+    except StaleDataError as exc:
+        await session.rollback()
+        raise ConflictError(
+            "someone else decided this request at the same moment; reload it"
+        ) from exc
+
+
 async def decide(
     session: AsyncSession,
     actor: Principal,
@@ -463,6 +475,19 @@ async def decide(
     idem: Idempotency | None = None,
 ) -> Decision:
     """Approve or reject the current step of a request, as its role (or their delegate)."""
+    return await _stale_is_conflict(
+        session, _decide(session, actor, request_id, action, comment, idem)
+    )
+
+
+async def _decide(
+    session: AsyncSession,
+    actor: Principal,
+    request_id: int,
+    action: str,
+    comment: str | None,
+    idem: Idempotency | None,
+) -> Decision:
     if action not in ("approve", "reject"):
         raise ValidationFailedError(
             "unknown decision", errors=[{"field": "action", "message": "approve or reject"}]
@@ -558,6 +583,16 @@ async def withdraw(
     idem: Idempotency | None = None,
 ) -> Decision:
     """The requester (or the person it is about) takes a pending request back."""
+    return await _stale_is_conflict(session, _withdraw(session, actor, request_id, comment, idem))
+
+
+async def _withdraw(
+    session: AsyncSession,
+    actor: Principal,
+    request_id: int,
+    comment: str | None,
+    idem: Idempotency | None,
+) -> Decision:
     if (replay := await _replay(session, actor, idem)) is not None:
         return Decision(replay, replayed=True)
     request, steps = await _locked(session, actor, request_id)

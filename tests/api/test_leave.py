@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from scheduler.approvals.service import local_today
+from scheduler.rosters.store import cells_of
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
 from tests.api.requests_setup import (
@@ -13,9 +14,11 @@ from tests.api.requests_setup import (
     decide,
     event_count,
     file_leave,
+    grid,
     make_employee_user,
     monday,
     next_working_weekday,
+    publish_team_roster,
 )
 
 
@@ -466,3 +469,43 @@ async def test_leave_types_and_policy_are_configurable(client: Client, world: Wo
     )
     a = await client.get(f"/approvals/{r.json()['approval_id']}", headers=world.headers("agent"))
     assert [s["role"] for s in a.json()["steps"]] == ["dept_manager", "hr"]
+
+
+async def test_approved_leave_marks_the_published_roster_and_shows_shortfall(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    roster_id = await publish_team_roster(client, world, sessionmaker)
+    before, cells = await grid(sessionmaker, roster_id)
+    agent = world.employees["agent"].id
+    days = sorted(d for (e, d) in cells if e == agent)
+    # A week from the 7th: its rest days are not counted as leave.
+    start, end = days[6], days[12]
+    worked = [d for d in days if start <= d <= end and cells[(agent, d)] is not None]
+    assert len(worked) < 7
+    r = await file_leave(client, world, "agent", type="unpaid", start_date=start, end_date=end)
+    assert r.status_code == 201, r.text
+    leave = r.json()
+    assert leave["days"] == len(worked)
+    assert {d["source"] for d in leave["schedule"]} == {"roster"}
+    assert [d["date"] for d in leave["schedule"] if d["counted"]] == [d.isoformat() for d in worked]
+    aid = leave["approval_id"]
+    for who in ["manager", "hr", "gm"] if len(worked) >= 3 else ["manager"]:
+        assert (await decide(client, world, who, aid)).status_code == 200
+    after, new_cells = await grid(sessionmaker, roster_id)
+    assert (after.number, after.origin) == (before.number + 1, "leave")
+    for d in worked:
+        assert new_cells[(agent, d)] is None
+    got = (
+        await client.get(f"/leave-requests/{leave['id']}", headers=world.headers("manager"))
+    ).json()
+    assert got["status"] == "approved"
+    assert got["roster_versions"] == [{"roster_id": roster_id, "number": after.number}]
+    # The demand of this small team leaves no slack, so some day is now short; the manager sees
+    # which, and where to ask for a repaired draft.
+    for short in got["shortfall"]:
+        assert short["repair"] == f"/rosters/{roster_id}/repair"
+        assert short["rule"] in {"demand_minimum", "never_alone", "trainee_not_alone", "meeting"}
+    async with sessionmaker() as s:
+        cells_rows = await cells_of(s, after.id)
+        marked = {c.date for c in cells_rows if c.employee_id == agent and c.absence == "unpaid"}
+    assert marked == set(worked)

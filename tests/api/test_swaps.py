@@ -8,56 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from scheduler.auth.models import User
 from scheduler.rosters.models import RosterCell, RosterVersion
-from scheduler.rosters.store import cells_of, published_version
 from scheduler.swaps.service import violations_after
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
-from tests.api.requests_setup import SM, Client, decide
-from tests.api.roster_setup import configure, generate, prepare_team
-
-
-async def publish_team_roster(client: Client, world: World, sm: SM) -> int:
-    """Team A's generated December roster, published; a login for every member."""
-    ids = await prepare_team(sm, world)
-    await configure(client, world)
-    job = await generate(client, world)
-    assert job["status"] == "succeeded", job
-    r = await client.post(
-        f"/rosters/{job['roster_id']}/versions/{job['result_version']}/publish",
-        json={},
-        headers=world.headers("manager"),
-    )
-    assert r.status_code == 200, r.text
-    async with sm() as s:
-        for emp in ids[1:]:
-            user = User(
-                username=f"u{emp}",
-                password_hash="x",
-                display_name=f"u{emp}",
-                role="agent",
-                department_id=world.cs_id,
-                employee_id=emp,
-                active=True,
-            )
-            s.add(user)
-            world.users[f"u{emp}"] = user
-        await s.commit()
-    world.users[f"u{world.employees['agent'].id}"] = world.users["agent"]
-    return int(job["roster_id"])
-
-
-async def grid(
-    sm: SM, roster_id: int
-) -> tuple[RosterVersion, dict[tuple[int, dt.date], str | None]]:
-    """The roster of record and its cells."""
-    async with sm() as s:
-        version = await published_version(s, roster_id)
-        assert version is not None
-        return version, {
-            (c.employee_id, c.date): c.shift_code for c in await cells_of(s, version.id)
-        }
+from tests.api.requests_setup import SM, Client, decide, grid, publish_team_roster
 
 
 async def find_same_day_swap(
