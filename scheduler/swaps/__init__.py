@@ -1,1 +1,1 @@
-"""swaps."""
+"""Shift swaps (换班): proposal, the colleague's answer, the manager's approval (``service``)."""
