@@ -17,7 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from scheduler.db.base import Base, IdMixin, IdType, JsonType, TimestampMixin, UTCDateTime
 
-SWAP_STATUSES = ("proposed", "accepted", "declined", "approved", "rejected", "withdrawn", "cancelled")
+SWAP_STATUSES = (
+    "proposed",
+    "accepted",
+    "declined",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "cancelled",
+)
 OPEN_SWAP_STATUSES = ("proposed", "accepted")
 
 
