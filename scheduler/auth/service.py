@@ -185,7 +185,11 @@ async def change_password(session: AsyncSession, actor: Principal, current: str,
     """A user changes their own password, proving they know the current one."""
     user = await session.get(User, actor.user_id)
     if user is None or not verify_password(user.password_hash, current):
-        raise AuthenticationError("the current password is wrong")
+        # 422, not 401: the session is fine, only this field is wrong (a 401 would make
+        # clients sign the user out).
+        raise ValidationFailedError(
+            "the current password is wrong", errors=[{"field": "current_password", "message": "does not match"}]
+        )
     problems = password_problems(new)
     if problems:
         raise ValidationFailedError(

@@ -199,7 +199,7 @@ async def test_password_change(client: Client, world: World) -> None:
         json={"current_password": "wrong-current", "new_password": new},
         headers=headers,
     )
-    assert_problem(r, 401)
+    assert_problem(r, 422, field="current_password")
     r = await client.post(
         "/me/password",
         json={"current_password": PASSWORD, "new_password": "short"},

@@ -335,3 +335,66 @@ async def test_calendar_has_statutory_and_company_days(client: Client, world: Wo
     assert by_date["2026-10-01"]["source"] == "statutory"
     assert by_date["2026-10-10"]["kind"] == "workday"  # the make-up Saturday
     assert by_date["2026-10-20"]["source"] == "company"
+
+
+async def test_wishes_are_honoured_and_guarded(
+    client: Client, world: World, sessionmaker: SM, team: list[int]
+) -> None:
+    li = world.employees["agent"].id
+    r = await client.post(
+        f"/employees/{li}/wishes",
+        json={"date": "2026-12-12", "kind": "day_off", "weight": 10, "note": "sister's wedding"},
+        headers=world.headers("agent"),
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        f"/employees/{li}/wishes",
+        json={"date": "2026-12-14", "kind": "shift_on", "shift_code": "early", "weight": 10},
+        headers=world.headers("agent"),
+    )
+    assert r.status_code == 201, r.text
+    # Not for someone else, not twice a day, not a shift that does not exist.
+    other = world.employees["agent2"].id
+    r = await client.post(
+        f"/employees/{other}/wishes",
+        json={"date": "2026-12-13", "kind": "day_off"},
+        headers=world.headers("agent"),
+    )
+    assert r.status_code in (403, 404)
+    r = await client.post(
+        f"/employees/{li}/wishes",
+        json={"date": "2026-12-12", "kind": "day_off"},
+        headers=world.headers("agent"),
+    )
+    assert r.status_code == 409
+    r = await client.post(
+        f"/employees/{li}/wishes",
+        json={"date": "2026-12-15", "kind": "shift_on", "shift_code": "night"},
+        headers=world.headers("agent"),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "shift_code"
+    mine = (await client.get("/wishes?month=2026-12", headers=world.headers("agent"))).json()
+    assert [w["date"] for w in mine] == ["2026-12-12", "2026-12-14"]
+
+    job = await generate(client, world)
+    assert job["status"] == "succeeded"
+    version = await stored_version(sessionmaker, job["roster_id"], 1)
+    async with sessionmaker() as s:
+        cells = {(c.employee_id, c.date): c.shift_code for c in await cells_of(s, version.id)}
+    assert cells[(li, dt.date(2026, 12, 12))] is None
+    assert cells[(li, dt.date(2026, 12, 14))] == "early"
+
+    assert (
+        await client.post(
+            f"/rosters/{job['roster_id']}/versions/1/publish",
+            json={},
+            headers=world.headers("manager"),
+        )
+    ).status_code == 200
+    r = await client.post(
+        f"/employees/{li}/wishes",
+        json={"date": "2026-12-20", "kind": "day_off"},
+        headers=world.headers("agent"),
+    )
+    assert r.status_code == 409, "the month is published: ask for leave or a swap instead"
