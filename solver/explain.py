@@ -18,6 +18,7 @@ from ortools.sat.python import cp_model
 
 from solver.problem import RosterProblem
 from solver.result import Explanation
+from solver.variables import Fact
 
 if TYPE_CHECKING:
     from solver.solve import SolveOptions
@@ -97,13 +98,61 @@ def explain(problem: RosterProblem, options: SolveOptions | None = None) -> Expl
     facts = [ctx.facts[j] for j in core]
     facts.sort(key=lambda f: (_ORDER.index(str(f.key[0])) if f.key[0] in _ORDER else 99, f.key))
     sentences = tuple(f.message for f in facts)
-    heads = [f.message for f in facts if f.key[0] in _ORDER]
-    others = [f.message for f in facts if f.key[0] not in _ORDER]
-    if heads and others:
-        summary = "; ".join(heads) + "; but " + "; ".join(others) + "."
-    else:
-        summary = "These cannot all hold: " + "; ".join(sentences) + "."
+    summary = _summary(problem, facts)
     log.info(
         "infeasibility explained with %d facts in %.1fs", len(facts), time.monotonic() - started
     )
     return Explanation(summary=summary, facts=sentences, minimal=minimal)
+
+
+_PERSONAL = {
+    "leave", "lock", "min_rest", "max_consecutive", "weekly_rest", "history",
+    "contract_min_days", "contract_max_days", "contract_min_minutes", "contract_max_minutes",
+    "contract_max_shift", "contract_min_run", "contract_min_off", "contract_weekends",
+}  # fmt: skip
+
+
+def _summary(problem: RosterProblem, facts: list[Fact]) -> str:
+    """One paragraph: each demand in the conflict, how many can work it, and why not the others."""
+    heads = [f for f in facts if f.key[0] in _ORDER]
+    others = [f for f in facts if f.key[0] not in _ORDER]
+    if not heads or not others:
+        return "These cannot all hold: " + "; ".join(f.message for f in facts) + "."
+    blocked = {int(str(f.key[1])) for f in others if f.key[0] in _PERSONAL}
+    parts = []
+    for head in heads:
+        text = head.message
+        if head.key[0] == "demand" and str(head.key[1]).startswith("s"):
+            row = problem.shift_demand[int(str(head.key[1])[1:])]
+            k = problem.shift_index[row.shift_id]
+            eligible = [
+                e
+                for e, q in enumerate(problem.staff)
+                if (row.team is None or q.team == row.team) and k in problem.allowed_shifts(e)
+            ]
+            free = len([e for e in eligible if e not in blocked])
+            text += f"; only {free} of {len(eligible)} can work it"
+        parts.append(text)
+    reasons = _group_leave(problem, others)
+    return "; ".join(parts) + ": " + "; ".join(reasons) + "."
+
+
+def _group_leave(problem: RosterProblem, facts: list[Fact]) -> list[str]:
+    """Merge leave facts of the same day and reason: "Wang and Zhao are on approved leave on 13 Dec"."""
+    from solver.check import fmt_day
+
+    groups: dict[tuple[int, str], list[str]] = {}
+    out: list[str] = []
+    for f in facts:
+        if f.key[0] == "leave":
+            e, d = int(str(f.key[1])), int(str(f.key[2]))
+            reason = problem.unavailable[(e, d)]
+            groups.setdefault((d, reason), []).append(problem.staff[e].name)
+        else:
+            out.append(f.message)
+    leave = []
+    for (d, reason), names in sorted(groups.items()):
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        verb = "is" if len(names) == 1 else "are"
+        leave.append(f"{who} {verb} on {reason} on {fmt_day(problem.dates[d])}")
+    return leave + out

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from ortools.sat.python import cp_model
 
-from solver.check import OFF, check
+from solver.check import OFF, check, check_grid, from_grid
 from solver.hint import greedy_grid
 from solver.objective import objective_expr, set_objective
 from solver.problem import RosterProblem
@@ -122,6 +122,12 @@ def add_hint(built: BuiltModel, grid: list[list[int]]) -> None:
                     built.model.add_hint(x, kk == k)
 
 
+def _fix(var_proto: Any, value: int) -> None:
+    """Restrict a variable's domain in a model proto to one value."""
+    var_proto.domain[0] = value
+    var_proto.domain[1] = value
+
+
 def complete_hint(built: BuiltModel, grid: list[list[int]], options: SolveOptions) -> bool:
     """Hint every variable, auxiliaries included, from a grid, if the grid is feasible.
 
@@ -133,23 +139,30 @@ def complete_hint(built: BuiltModel, grid: list[list[int]], options: SolveOption
     """
     clone = built.model.clone()
     v = built.vars
+    proto_vars = clone.proto.variables
     for e, row in enumerate(grid):
         for d, k in enumerate(row):
-            clone.add(v.off[e][d] == int(k == OFF))
+            value = int(k == OFF)
+            _fix(proto_vars[v.off[e][d].Index()], value)
             for kk, x in enumerate(v.x[e][d]):
                 if x is not None:
-                    clone.add(x == int(kk == k))
+                    value = int(kk == k)
+                    _fix(proto_vars[x.Index()], value)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = min(5.0, options.time_limit / 4)
     solver.parameters.random_seed = options.seed
+    solver.parameters.cp_model_presolve = False  # everything follows by propagation
+    solver.parameters.stop_after_first_solution = True
     code = solver.solve(clone)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         add_hint(built, grid)
         return False
-    values = solver.response_proto.solution
-    for i in range(len(built.model.proto.variables)):
-        built.model.add_hint(built.model.get_int_var_from_proto_index(i), values[i])
+    values = list(solver.response_proto.solution)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    hint = built.model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
     return True
 
 
@@ -184,22 +197,19 @@ class _Callback(cp_model.CpSolverSolutionCallback):
         self.count = 0
 
     def on_solution_callback(self) -> None:
+        self.found(int(self.value(self.objective)), float(self.best_objective_bound))
+
+    def found(self, value: int, bound: float) -> None:
+        """Record a roster of cost ``value``; report it if it is the best so far."""
         elapsed = time.monotonic() - self.started
         if self.first is None:
             self.first = elapsed
         self.count += 1
-        value = int(self.value(self.objective))
         if self.best is not None and value >= self.best:
             return
         self.best = value
         if self.progress is not None:
-            self.progress(
-                Progress(
-                    objective=value,
-                    best_bound=float(self.best_objective_bound),
-                    elapsed=elapsed,
-                )
-            )
+            self.progress(Progress(objective=value, best_bound=bound, elapsed=elapsed))
 
 
 def configure(
@@ -248,13 +258,22 @@ def solve(
     invalid = built.model.validate()
     if invalid:
         raise SolverBugError(f"invalid CP-SAT model: {invalid}")
+    start_grid: list[list[int]] | None = None
     if options.hint is not None:
-        complete_hint(built, grid_from_assignment(problem, options.hint), options)
+        start_grid = grid_from_assignment(problem, options.hint)
     elif options.greedy_hint:
-        complete_hint(built, greedy_grid(problem), options)
+        start_grid = greedy_grid(problem)
+    callback = _Callback(progress, started, objective_expr(built.terms))
+    fallback: tuple[list[list[int]], int] | None = None
+    if start_grid is not None:
+        start_report = check_grid(problem, start_grid)
+        if complete_hint(built, start_grid, options) and start_report.valid:
+            # A valid roster before CP-SAT's presolve even starts: report it as the
+            # first roster and keep it in case the search finds nothing better in time.
+            fallback = (start_grid, start_report.objective)
+            callback.found(start_report.objective, 0.0)
     solver = cp_model.CpSolver()
     configure(solver, options)
-    callback = _Callback(progress, started, objective_expr(built.terms))
     cancelled = threading.Event()
     done = threading.Event()
     watcher: threading.Thread | None = None
@@ -293,6 +312,9 @@ def solve(
             total_time=time.monotonic() - started,
             explanation=explanation,
         )
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
+        status = SolveStatus.CANCELLED if cancelled.is_set() else SolveStatus.FEASIBLE
+        return _from_grid(problem, fallback[0], status, callback, total, fallback[1], 0.0)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         status = (
             SolveStatus.CANCELLED_NO_SOLUTION
@@ -335,16 +357,29 @@ def _solution(
     callback: _Callback,
     total: float,
 ) -> RosterSolution:
-    from solver.check import from_grid
-
     grid = extract_grid(problem, built, solver.boolean_value)
-    assignment = from_grid(problem, grid)
-    report = check(problem, assignment)
     # CP-SAT's objective_value can exceed the objective of the roster it returns:
     # with dual reductions, presolve may relax an exact indicator (e.g. a single
     # rest day) to a one-sided bound and postsolve then recomputes it exactly.
     # The roster's true cost is the objective expression evaluated on it.
     objective = int(solver.value(objective_expr(built.terms)))
+    return _from_grid(
+        problem, grid, status, callback, total, objective, float(solver.best_objective_bound)
+    )
+
+
+def _from_grid(
+    problem: RosterProblem,
+    grid: list[list[int]],
+    status: SolveStatus,
+    callback: _Callback,
+    total: float,
+    objective: int,
+    bound: float,
+) -> RosterSolution:
+    """Package a roster: the checker names every cost and must agree with the model."""
+    assignment = from_grid(problem, grid)
+    report = check(problem, assignment)
     if report.objective != objective or report.hard_violations:
         log.error(
             "checker disagrees with the model: objective %s vs %s, %d hard violations",
@@ -352,7 +387,6 @@ def _solution(
             objective,
             len(report.hard_violations),
         )
-    bound = float(solver.best_objective_bound)
     gap = (
         0.0
         if status is SolveStatus.OPTIMAL
