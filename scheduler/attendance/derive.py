@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -225,18 +225,30 @@ class _Slot:
 
 
 def _assign(slots: Sequence[_Slot], punches: Sequence[PunchFact]) -> list[PunchFact]:
-    """Put each punch on the nearest shift whose window holds it; return those on none."""
+    """Put each punch on the nearest shift whose window holds it; return those on none.
+
+    Slots are ordered by start; a window spans at most a couple of days, so only the slots
+    whose window opened before the punch and closes after it are looked at (two cursors over
+    both sorted lists keep a month's pairing linear).
+    """
     unassigned: list[PunchFact] = []
-    for p in punches:
+    first = 0
+    opens = [s.start - WINDOW_BEFORE for s in slots]
+    closes = [s.end + WINDOW_AFTER for s in slots]
+    for p in punches:  # ordered by instant
+        while first < len(slots) and closes[first] < p.at:
+            first += 1
         best: _Slot | None = None
         best_distance: dt.timedelta | None = None
-        for slot in slots:
-            if not slot.start - WINDOW_BEFORE <= p.at <= slot.end + WINDOW_AFTER:
-                continue
-            anchor = slot.start if p.direction == "in" else slot.end
-            distance = abs(p.at - anchor)
-            if best_distance is None or distance < best_distance:
-                best, best_distance = slot, distance
+        i = first
+        while i < len(slots) and opens[i] <= p.at:
+            if p.at <= closes[i]:
+                slot = slots[i]
+                anchor = slot.start if p.direction == "in" else slot.end
+                distance = abs(p.at - anchor)
+                if best_distance is None or distance < best_distance:
+                    best, best_distance = slot, distance
+            i += 1
         if best is None:
             unassigned.append(p)
         else:
@@ -362,9 +374,40 @@ def _judge_shift(
     if overtime < max(1, policy.overtime_min_minutes):
         overtime = 0
     worked = _minutes(last_out - first_in) if first_in and last_out and last_out > first_in else 0
-    base = DayResult(
+    breaches: list[Breach] = []
+    missing: str | None = None
+    if as_of < slot.end + WINDOW_AFTER:
+        status = "pending"  # the shift's punch window is still open: nothing judged yet
+    elif not punches:
+        p = absence_penalty(policy)
+        breaches.append(Breach("absent", 0, p.rule, p.deduction, p.absence_days))
+        status = "absent"
+    else:
+        is_late = first_in is not None and late > policy.grace_minutes
+        if is_late:
+            escalated = lateness_before + 1 >= policy.escalate_from_lateness
+            p = tier_penalty(policy, "late", late, escalated=escalated)
+            breaches.append(Breach("late", late, p.rule, p.deduction, p.absence_days, p.escalated))
+        is_early = last_out is not None and early > policy.grace_minutes
+        if is_early:
+            p = tier_penalty(policy, "early_leave", early)
+            breaches.append(Breach("early_leave", early, p.rule, p.deduction, p.absence_days))
+        missing = "in" if first_in is None else "out" if last_out is None else None
+        if missing:
+            p = missing_punch_penalty(policy, missing)
+            breaches.append(Breach("missing_punch", 0, p.rule, p.deduction))
+            status = "missing_punch"
+        elif is_late and is_early:
+            status = "late_and_early"
+        elif is_late:
+            status = "late"
+        elif is_early:
+            status = "early_leave"
+        else:
+            status = "on_time"
+    return DayResult(
         date=slot.plan.date,
-        status="pending",
+        status=status,
         shift_code=slot.shift.code,
         shift_name=slot.shift.name,
         scheduled_start=slot.start,
@@ -375,39 +418,10 @@ def _judge_shift(
         early_minutes=early,
         overtime_minutes=overtime,
         worked_minutes=worked,
+        missing=missing,
+        breaches=tuple(breaches),
         punch_ids=tuple(p.id for p in punches),
     )
-    if as_of < slot.end + WINDOW_AFTER:
-        return base  # the shift's punch window is still open: nothing judged yet
-    if not punches:
-        p = absence_penalty(policy)
-        breach = Breach("absent", 0, p.rule, p.deduction, p.absence_days)
-        return replace(base, status="absent", breaches=(breach,))
-    breaches: list[Breach] = []
-    is_late = first_in is not None and late > policy.grace_minutes
-    if is_late:
-        escalated = lateness_before + 1 >= policy.escalate_from_lateness
-        p = tier_penalty(policy, "late", late, escalated=escalated)
-        breaches.append(Breach("late", late, p.rule, p.deduction, p.absence_days, p.escalated))
-    is_early = last_out is not None and early > policy.grace_minutes
-    if is_early:
-        p = tier_penalty(policy, "early_leave", early)
-        breaches.append(Breach("early_leave", early, p.rule, p.deduction, p.absence_days))
-    missing = "in" if first_in is None else "out" if last_out is None else None
-    if missing:
-        p = missing_punch_penalty(policy, missing)
-        breaches.append(Breach("missing_punch", 0, p.rule, p.deduction))
-    if missing:
-        status = "missing_punch"
-    elif is_late and is_early:
-        status = "late_and_early"
-    elif is_late:
-        status = "late"
-    elif is_early:
-        status = "early_leave"
-    else:
-        status = "on_time"
-    return replace(base, status=status, missing=missing, breaches=tuple(breaches))
 
 
 def summarise(days: Iterable[DayResult]) -> MonthSummary:

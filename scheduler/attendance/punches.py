@@ -51,6 +51,8 @@ FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 WEB_TOLERANCE = dt.timedelta(minutes=15)
 #: Devices that were offline and managers entering punches may send this far back.
 BACKFILL_LIMIT = dt.timedelta(days=92)
+#: How often a device's ``last_seen_at`` is refreshed (not on every punch).
+DEVICE_SEEN_EVERY = dt.timedelta(minutes=5)
 #: Rows in one batch upload.
 MAX_BATCH_ROWS = 5000
 MAX_BATCH_BYTES = 2_000_000
@@ -291,8 +293,15 @@ async def _store(
     data: PunchData,
     now: dt.datetime,
     cache: dict[Any, Employee] | None = None,
+    *,
+    batch: bool,
 ) -> PunchOutcome:
-    """Check and store one punch inside a savepoint; the caller commits."""
+    """Check and store one punch.
+
+    In a batch (``batch``), inside a savepoint, and the caller commits; alone, committed here,
+    with as few round trips as possible (ingest is the hot path: no savepoint, no pre-check of
+    the key, which the unique constraint checks anyway).
+    """
     direction = _check_direction(data.direction)
     data = PunchData(
         direction=direction,
@@ -314,9 +323,10 @@ async def _store(
             raise ValidationFailedError(
                 "an Idempotency-Key has 1 to 200 characters", field="idempotency_key"
             )
-        stored = await _stored_by_key(session, sender.actor, key)
-        if stored is not None:
-            return _replay(stored, fingerprint)
+        if batch:  # a single punch skips this round trip: the INSERT's constraint decides
+            stored = await _stored_by_key(session, sender.actor, key)
+            if stored is not None:
+                return _replay(stored, fingerprint)
     else:
         at = data.at.astimezone(dt.UTC)
         twin = await session.scalar(
@@ -349,11 +359,18 @@ async def _store(
         created_at=now,
     )
     try:
-        async with session.begin_nested():
+        if batch:
+            async with session.begin_nested():
+                session.add(punch)
+                await session.flush()
+        else:
             session.add(punch)
-            await session.flush()
+            await session.commit()
     except IntegrityError:
-        # A concurrent retry with the same key won the race; answer what it stored.
+        # The key was stored before (a retry), or a concurrent retry won the race: answer what
+        # is stored. In a batch only this row's savepoint is rolled back.
+        if not batch:
+            await session.rollback()
         stored = await _stored_by_key(session, sender.actor, key) if key else None
         if stored is None:
             raise
@@ -365,12 +382,14 @@ async def record_punch(
     session: AsyncSession, sender: Sender, data: PunchData, now: dt.datetime | None = None
 ) -> PunchOutcome:
     """Check and store one punch, committed before the client is answered."""
-    outcome = await _store(session, sender, data, now or utcnow())
-    if outcome.created:
-        if sender.device is not None:
-            sender.device.last_seen_at = now or utcnow()
-        await session.commit()
-    return outcome
+    moment = now or utcnow()
+    device = sender.device
+    if device is not None and (
+        device.last_seen_at is None or moment - device.last_seen_at > DEVICE_SEEN_EVERY
+    ):
+        # Not on every punch: every punch of a device would queue on this one row's lock.
+        device.last_seen_at = moment
+    return await _store(session, sender, data, moment, batch=False)
 
 
 # ------------------------------------------------------------------ batches
@@ -508,7 +527,7 @@ async def record_batch(
             results.append(RowResult(number, "refused", error=row.detail, field=_field(row)))
             continue
         try:
-            outcome = await _store(session, sender, row, moment, cache)
+            outcome = await _store(session, sender, row, moment, cache, batch=True)
         except DomainError as exc:
             results.append(RowResult(number, "refused", error=exc.detail, field=_field(exc)))
             continue

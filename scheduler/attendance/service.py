@@ -107,7 +107,9 @@ async def load_plans(
         )
         .order_by(RosterCell.employee_id, RosterCell.date, RosterVersion.number.desc())
     )
-    rows = (await session.execute(stmt)).all()
+    # Core, not ORM: tens of thousands of plain rows per chunk, no objects needed.
+    conn = await session.connection()
+    rows = (await conn.execute(stmt)).all()
     version_ids = {r.version_id for r in rows}
     snapshots: dict[int, dict[str, Any]] = {}
     if version_ids:
@@ -142,29 +144,30 @@ async def load_punches(
     if not employee_ids:
         return {}
     cols = (Punch.id, Punch.employee_id, Punch.direction, Punch.at, Punch.kind, Punch.corrects_id)
+    conn = await session.connection()
     rows = list(
         (
-            await session.execute(
+            await conn.execute(
                 select(*cols).where(
                     Punch.employee_id.in_(employee_ids), Punch.at >= start, Punch.at < end
                 )
             )
         ).all()
     )
-    # A correction may have moved a punch of this month far away (or void it): fetch those too.
-    ids = {r.id for r in rows}
-    if ids:
-        extra = (
-            await session.execute(
-                select(*cols).where(
-                    Punch.employee_id.in_(employee_ids),
-                    Punch.corrects_id.is_not(None),
-                    Punch.corrects_id.in_(ids),
-                    (Punch.at < start) | (Punch.at >= end),
+    # A correction or void of one of these punches may lie outside the range (it moved the
+    # punch far away): fetch those too. Corrections are rare, so this reads few rows.
+    if rows:
+        rows.extend(
+            (
+                await conn.execute(
+                    select(*cols).where(
+                        Punch.employee_id.in_(employee_ids),
+                        Punch.kind != "punch",
+                        (Punch.at < start) | (Punch.at >= end),
+                    )
                 )
-            )
-        ).all()
-        rows.extend(extra)
+            ).all()
+        )
     out: dict[int, list[PunchFact]] = {}
     for pid, emp, direction, at, kind, corrects in rows:
         out.setdefault(emp, []).append(PunchFact(pid, direction, at, kind, corrects))
