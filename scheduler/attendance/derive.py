@@ -71,7 +71,12 @@ class ShiftPlan:
     end_minute: int
 
 
-@dataclass(frozen=True, slots=True)
+# The value classes below are treated as immutable but not declared frozen: a frozen
+# dataclass's __init__ goes through object.__setattr__ for every field, and an export builds
+# hundreds of thousands of them.
+
+
+@dataclass(slots=True)
 class DayPlan:
     """One published roster cell: a shift, a leave (absence code), or neither (a rest day)."""
 
@@ -80,7 +85,7 @@ class DayPlan:
     absence: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PunchFact:
     """A stored punch as derivation needs it."""
 
@@ -91,7 +96,7 @@ class PunchFact:
     corrects_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Breach:
     """One breach of a day, its penalty and the rule that produced it."""
 
@@ -103,7 +108,7 @@ class Breach:
     escalated: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DayResult:
     """What happened on one day for one person."""
 
