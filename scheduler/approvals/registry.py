@@ -41,7 +41,11 @@ class ApprovalHandler(Protocol):
 
 
 #: Modules that register a handler when imported.
-HANDLER_MODULES = ["scheduler.leave.service", "scheduler.swaps.service"]
+HANDLER_MODULES = [
+    "scheduler.leave.service",
+    "scheduler.swaps.service",
+    "scheduler.attendance.corrections",
+]
 
 _HANDLERS: dict[str, ApprovalHandler] = {}
 
