@@ -66,6 +66,7 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
     """Every route of the API; later concepts append their module's ROUTES here."""
     from api.routes import (
         approvals,
+        attendance,
         handover,
         leave,
         org,
@@ -84,6 +85,7 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
         *people.ROUTES,
         *roster_views.ROUTES,
         *rosters.ROUTES,
+        *attendance.ROUTES,
         *approvals.ROUTES,
         *leave.ROUTES,
         *swaps.ROUTES,

@@ -8,7 +8,6 @@ from scheduler.approvals.models import (
     ApprovalRequest,
     ApprovalStep,
 )
-from scheduler.attendance.models import AttendanceDevice, AttendancePolicy, Punch
 from scheduler.attendance.models import (
     AttendanceDevice,
     AttendancePolicy,
@@ -44,9 +43,6 @@ __all__ = [
     "ApprovalPolicy",
     "ApprovalRequest",
     "ApprovalStep",
-    "AttendanceDevice",
-    "AttendancePolicy",
-    "Punch",
     "HandoverNote",
     "LeaveBalance",
     "LeaveRequest",
