@@ -37,7 +37,9 @@ def _test_url(tmp_root: Path) -> str:
 def _per_process(url: str) -> str:
     """Suffix the database name with the process id, so parallel test runs never collide."""
     parsed = make_url(url)
-    return parsed.set(database=f"{parsed.database}_{os.getpid()}").render_as_string(hide_password=False)
+    return parsed.set(database=f"{parsed.database}_{os.getpid()}").render_as_string(
+        hide_password=False
+    )
 
 
 async def _pg_admin(url: str, statement: str) -> None:

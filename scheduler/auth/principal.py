@@ -26,7 +26,9 @@ class Principal:
     @classmethod
     def operator(cls) -> Principal:
         """The operator at the command line (``rota roster generate``): admin rights, no user row."""
-        return cls(user_id=0, username="operator", role=Role.ADMIN, department_id=None, employee_id=None)
+        return cls(
+            user_id=0, username="operator", role=Role.ADMIN, department_id=None, employee_id=None
+        )
 
     @property
     def user_ref(self) -> int | None:

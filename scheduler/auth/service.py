@@ -188,7 +188,8 @@ async def change_password(session: AsyncSession, actor: Principal, current: str,
         # 422, not 401: the session is fine, only this field is wrong (a 401 would make
         # clients sign the user out).
         raise ValidationFailedError(
-            "the current password is wrong", errors=[{"field": "current_password", "message": "does not match"}]
+            "the current password is wrong",
+            errors=[{"field": "current_password", "message": "does not match"}],
         )
     problems = password_problems(new)
     if problems:
