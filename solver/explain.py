@@ -62,7 +62,7 @@ def explain(problem: RosterProblem, options: SolveOptions | None = None) -> Expl
     started = time.monotonic()
     built = build_model(problem, explain=True)
     ctx = built.ctx
-    by_index = {idx: lit for idx, lit in ((lit.Index(), lit) for lit in ctx._literals.values())}
+    by_index = {lit.Index(): lit for lit in ctx.assumption_literals}
     all_lits = list(by_index.values())
     proved, core_idx = _infeasible(built.model, all_lits, budget / 2, options.seed)
     if not proved:

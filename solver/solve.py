@@ -135,7 +135,7 @@ def complete_hint(built: BuiltModel, grid: list[list[int]], options: SolveOption
     of the shift variables alone is only a branching preference. The auxiliary
     values (slacks, indicators, max/min of fairness groups) follow from the grid
     by propagation, so a quick solve of a clone with the grid fixed finds them.
-    Returns False (and hints only the grid) when the grid breaks a hard rule.
+    Returns False (and adds no hint) when the grid breaks a hard rule.
     """
     clone = built.model.clone()
     v = built.vars
@@ -156,7 +156,6 @@ def complete_hint(built: BuiltModel, grid: list[list[int]], options: SolveOption
     solver.parameters.stop_after_first_solution = True
     code = solver.solve(clone)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        add_hint(built, grid)
         return False
     values = list(solver.response_proto.solution)
     built.model.clear_hints()  # type: ignore[no-untyped-call]
@@ -267,7 +266,12 @@ def solve(
     fallback: tuple[list[list[int]], int] | None = None
     if start_grid is not None:
         start_report = check_grid(problem, start_grid)
-        if complete_hint(built, start_grid, options) and start_report.valid:
+        if not start_report.valid:
+            # A partial hint that breaks hard rules misleads the search (measured on
+            # the Curtois instances); only a manager-given roster is still hinted.
+            if options.hint is not None:
+                add_hint(built, start_grid)
+        elif complete_hint(built, start_grid, options):
             # A valid roster before CP-SAT's presolve even starts: report it as the
             # first roster and keep it in case the search finds nothing better in time.
             fallback = (start_grid, start_report.objective)

@@ -93,6 +93,11 @@ class ModelContext:
     facts: dict[int, Fact] = field(default_factory=dict)
     _literals: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
+    @property
+    def assumption_literals(self) -> list[Any]:
+        """Every assumption literal created by :meth:`guard`, in creation order."""
+        return list(self._literals.values())
+
     def guard(self, key: tuple[object, ...], message: str) -> list[Any]:
         """Enforcement literals for a hard rule instance: ``[]`` unless explaining."""
         if not self.explain:

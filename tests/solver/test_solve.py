@@ -151,3 +151,24 @@ def test_locks_are_kept() -> None:
 def test_invalid_options_raise() -> None:
     with pytest.raises(ValueError, match="time_limit"):
         SolveOptions(time_limit=0)
+
+
+def test_explanation_on_the_sample_department() -> None:
+    import dataclasses
+    from pathlib import Path
+
+    from solver.explain import explain
+    from solver.io import load_problem
+
+    sample = Path(__file__).resolve().parents[2] / "examples" / "sample-department.json"
+    p = load_problem(sample.read_text(encoding="utf-8"))
+    team_a = [q for q in p.staff if q.team == "Team A"]
+    away = tuple(Leave(q.id, date(2026, 12, 13), date(2026, 12, 13)) for q in team_a[:8])
+    e = explain(dataclasses.replace(p, leave=p.leave + away), SolveOptions(explain_time_limit=20))
+    assert e.minimal
+    assert set(e.facts) == {
+        "13 Dec early needs 1",
+        "13 Dec late needs 2",
+        *(f"{q.name} is on approved leave on 13 Dec" for q in team_a[:8]),
+    }
+    assert "only 2 of 10 can work it" in e.summary
