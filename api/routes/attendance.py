@@ -206,11 +206,19 @@ async def device_punch(
     authorization: DeviceAuthorization = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[PunchOut]:
-    """``Authorization: Device <id>:<secret>``; punches for anyone of the device's department."""
-    device = await _device(db_session, authorization)
-    outcome = await punches.record_punch(
-        db_session, punches.Sender.of_device(device), _punch_data(data, None, idempotency_key)
+    """``Authorization: Device <id>:<secret>``; punches for anyone of the device's department.
+
+    A checked credential is trusted for a few seconds (``punches.CACHE_TTL``): a revoked device
+    is refused at once by the process that revoked it, by other worker processes within that.
+    """
+    punch = punches.PunchData(
+        direction=data.direction,
+        at=data.at,
+        employee_id=data.employee_id,
+        reason=data.reason,
+        idempotency_key=idempotency_key,
     )
+    outcome = await punches.record_device_punch(db_session, authorization, punch)
     return _punch_response(outcome)
 
 

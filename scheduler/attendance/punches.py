@@ -23,12 +23,14 @@ import hashlib
 import hmac
 import io
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
 from scheduler.auth.principal import Principal
@@ -36,6 +38,7 @@ from scheduler.auth.roles import Role
 from scheduler.db.base import utcnow
 from scheduler.errors import (
     AuthenticationError,
+    ConflictError,
     DomainError,
     NotFoundError,
     PermissionDeniedError,
@@ -56,6 +59,33 @@ DEVICE_SEEN_EVERY = dt.timedelta(minutes=5)
 #: Rows in one batch upload.
 MAX_BATCH_ROWS = 5000
 MAX_BATCH_BYTES = 2_000_000
+#: How long this process trusts a device credential (and the device's view of an employee's
+#: department and state) it has already checked. Revoking a device through this process takes
+#: effect at once (the entry is dropped); another worker process refuses a revoked device, or
+#: sees an employee moved or deactivated, at most this many seconds later.
+CACHE_TTL = 5.0
+#: Entries kept in each of those caches (they are simply emptied when full).
+CACHE_SIZE = 4096
+
+
+@dataclass(slots=True)
+class DeviceRef:
+    """What a punch needs of a checked device credential (kept in the credential cache)."""
+
+    id: int
+    department_id: int
+    name: str
+    last_seen_at: dt.datetime | None
+    key: tuple[int, str]  # (device id, secret hash): what the cache is keyed by
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeRef:
+    """What authorising a punch needs of an employee."""
+
+    id: int
+    department_id: int
+    active: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +94,7 @@ class Sender:
 
     actor: str
     principal: Principal | None = None
-    device: AttendanceDevice | None = None
+    device: AttendanceDevice | DeviceRef | None = None
 
     @classmethod
     def of_user(cls, principal: Principal) -> Sender:
@@ -72,7 +102,7 @@ class Sender:
         return cls(actor=f"user:{principal.user_id}", principal=principal)
 
     @classmethod
-    def of_device(cls, device: AttendanceDevice) -> Sender:
+    def of_device(cls, device: AttendanceDevice | DeviceRef) -> Sender:
         """A department's time clock."""
         return cls(actor=f"device:{device.id}", device=device)
 
@@ -96,6 +126,41 @@ class PunchOutcome:
     punch: Punch
     created: bool
     duplicate: str | None = None  # "idempotency_key" | "window"
+
+
+class _TTLCache:
+    """A small per-process cache whose entries expire after :data:`CACHE_TTL` seconds."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        hit = self.entries.get(key)
+        if hit is None:
+            return None
+        if hit[0] < time.monotonic():
+            self.entries.pop(key, None)
+            return None
+        return hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.entries) >= CACHE_SIZE:
+            self.entries.clear()
+        self.entries[key] = (time.monotonic() + CACHE_TTL, value)
+
+    def drop(self, match: Any) -> None:
+        for key in [k for k in self.entries if match(k)]:
+            self.entries.pop(key, None)
+
+
+_DEVICES = _TTLCache()  # (device id, secret hash) -> DeviceRef
+_DEVICE_EMPLOYEES = _TTLCache()  # ((device id, secret hash), employee id) -> EmployeeRef
+
+
+def clear_caches() -> None:
+    """Forget every cached credential and employee (tests; an operator's big red button)."""
+    _DEVICES.entries.clear()
+    _DEVICE_EMPLOYEES.entries.clear()
 
 
 # ------------------------------------------------------------------ devices
@@ -129,8 +194,6 @@ async def create_device(
         await session.commit()
     except IntegrityError as exc:
         await session.rollback()
-        from scheduler.errors import ConflictError
-
         raise ConflictError(
             f"department {department_id} already has a device named {name!r}", field="name"
         ) from exc
@@ -160,6 +223,8 @@ async def revoke_device(
     actor.require(actor.can_manage_department(device.department_id), "revoke devices here")
     device.active = False
     await session.commit()
+    _DEVICES.drop(lambda k: k[0] == device_id)
+    _DEVICE_EMPLOYEES.drop(lambda k: k[0][0] == device_id)
     return device
 
 
@@ -234,7 +299,9 @@ async def _employee(
     return employee
 
 
-def _authorise(sender: Sender, employee: Employee, data: PunchData) -> tuple[str, dt.timedelta]:
+def _authorise(
+    sender: Sender, employee: Employee | EmployeeRef, data: PunchData
+) -> tuple[str, dt.timedelta]:
     """May the sender punch for this person? Returns (source, how far back it may go)."""
     if not employee.active:
         raise ValidationFailedError(f"employee {employee.id} is not active", field="employee_id")
@@ -274,6 +341,25 @@ def _check_direction(direction: str) -> str:
 async def _stored_by_key(session: AsyncSession, actor: str, key: str) -> Punch | None:
     return await session.scalar(
         select(Punch).where(Punch.actor == actor, Punch.idempotency_key == key)
+    )
+
+
+async def _twin(
+    session: AsyncSession, employee_id: int, direction: str, instant: dt.datetime
+) -> Punch | None:
+    """An identical punch stored within :data:`DUPLICATE_WINDOW` (a keyless punch sent twice)."""
+    at = instant.astimezone(dt.UTC)
+    return await session.scalar(
+        select(Punch)
+        .where(
+            Punch.employee_id == employee_id,
+            Punch.direction == direction,
+            Punch.kind == "punch",
+            Punch.at >= at - DUPLICATE_WINDOW,
+            Punch.at <= at + DUPLICATE_WINDOW,
+        )
+        .order_by(Punch.id)
+        .limit(1)
     )
 
 
@@ -328,19 +414,7 @@ async def _store(
             if stored is not None:
                 return _replay(stored, fingerprint)
     else:
-        at = data.at.astimezone(dt.UTC)
-        twin = await session.scalar(
-            select(Punch)
-            .where(
-                Punch.employee_id == employee.id,
-                Punch.direction == direction,
-                Punch.kind == "punch",
-                Punch.at >= at - DUPLICATE_WINDOW,
-                Punch.at <= at + DUPLICATE_WINDOW,
-            )
-            .order_by(Punch.id)
-            .limit(1)
-        )
+        twin = await _twin(session, employee.id, direction, data.at)
         if twin is not None:
             return PunchOutcome(twin, created=False, duplicate="window")
     punch = Punch(
@@ -358,24 +432,213 @@ async def _store(
         created_by=sender.principal.user_ref if sender.principal else None,
         created_at=now,
     )
+    if not batch:
+        # One statement: ON CONFLICT DO NOTHING makes a concurrent retry wait for the winner
+        # and then insert nothing, instead of failing (no exception, no rollback round trip).
+        conn = await session.connection()
+        new_id = await _insert(conn, _values(punch))
+        await session.commit()
+        if new_id is None:
+            return await _answer_conflict(session, sender.actor, key, fingerprint)
+        punch.id = new_id
+        return PunchOutcome(punch, created=True)
     try:
-        if batch:
-            async with session.begin_nested():
-                session.add(punch)
-                await session.flush()
-        else:
+        async with session.begin_nested():
             session.add(punch)
-            await session.commit()
+            await session.flush()
     except IntegrityError:
         # The key was stored before (a retry), or a concurrent retry won the race: answer what
-        # is stored. In a batch only this row's savepoint is rolled back.
-        if not batch:
-            await session.rollback()
+        # is stored. Only this row's savepoint is rolled back.
         stored = await _stored_by_key(session, sender.actor, key) if key else None
         if stored is None:
             raise
         return _replay(stored, fingerprint)
     return PunchOutcome(punch, created=True)
+
+
+_PUNCH_COLUMNS = (
+    "employee_id",
+    "department_id",
+    "direction",
+    "at",
+    "kind",
+    "source",
+    "device_id",
+    "actor",
+    "idempotency_key",
+    "fingerprint",
+    "reason",
+    "created_by",
+    "created_at",
+)
+_INSERTS: dict[str, Any] = {}
+
+
+def _values(punch: Punch) -> dict[str, Any]:
+    return {name: getattr(punch, name) for name in _PUNCH_COLUMNS}
+
+
+async def _insert(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
+    """INSERT one punch, nothing if its key is stored already; the new id, or None."""
+    name = conn.dialect.name
+    stmt = _INSERTS.get(name)
+    if stmt is None:
+        dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        stmt = _INSERTS[name] = (
+            dialect_insert(Punch)
+            .on_conflict_do_nothing(index_elements=["actor", "idempotency_key"])
+            .returning(Punch.id)
+        )
+    new_id = (await conn.execute(stmt, values)).scalar()
+    return int(new_id) if new_id is not None else None
+
+
+async def _answer_conflict(
+    session: AsyncSession, actor: str, key: str | None, fingerprint: str
+) -> PunchOutcome:
+    """The INSERT found the key taken (a retry, or a concurrent retry won): answer the stored."""
+    stored = await _stored_by_key(session, actor, key) if key else None
+    if stored is None:
+        raise ConflictError("the punch could not be stored; send it again")
+    return _replay(stored, fingerprint)
+
+
+def _device_credential(authorization: str | None) -> tuple[int, str]:
+    scheme, _, credential = (authorization or "").partition(" ")
+    device_id, _, secret = credential.strip().partition(":")
+    if scheme.lower() != "device" or not device_id.isdigit() or not secret:
+        raise AuthenticationError("send Authorization: Device <device id>:<secret>")
+    return int(device_id), hash_secret(secret)
+
+
+async def _device_ref(conn: AsyncConnection, authorization: str | None) -> DeviceRef:
+    """The device of a credential, from the cache or the database (only good ones are cached)."""
+    key = _device_credential(authorization)
+    ref: DeviceRef | None = _DEVICES.get(key)
+    if ref is not None:
+        return ref
+    row = (
+        await conn.execute(
+            select(
+                AttendanceDevice.department_id,
+                AttendanceDevice.name,
+                AttendanceDevice.secret_hash,
+                AttendanceDevice.active,
+                AttendanceDevice.last_seen_at,
+            ).where(AttendanceDevice.id == key[0])
+        )
+    ).first()
+    expected = row.secret_hash if row is not None else hash_secret("")
+    if row is None or not hmac.compare_digest(expected, key[1]) or not row.active:
+        raise AuthenticationError("unknown or revoked device credential")
+    ref = DeviceRef(key[0], row.department_id, row.name, row.last_seen_at, key)
+    _DEVICES.put(key, ref)
+    return ref
+
+
+async def _employee_ref(conn: AsyncConnection, data: PunchData, device: DeviceRef) -> EmployeeRef:
+    """The employee a device punches for (cached per device credential)."""
+    who: Any = data.employee_id if data.employee_id is not None else ("staff", data.staff_no)
+    cache_key = (device.key, who)
+    ref: EmployeeRef | None = _DEVICE_EMPLOYEES.get(cache_key)
+    if ref is not None:
+        return ref
+    cols = select(Employee.id, Employee.department_id, Employee.active)
+    if data.employee_id is not None:
+        stmt = cols.where(Employee.id == data.employee_id)
+    elif data.staff_no:
+        stmt = cols.where(Employee.staff_no == data.staff_no)
+    else:
+        raise ValidationFailedError(
+            "name the employee (employee_id or staff_no)",
+            errors=[{"field": "employee_id", "message": "required"}],
+        )
+    row = (await conn.execute(stmt)).first()
+    if row is None:
+        name = data.employee_id if data.employee_id is not None else data.staff_no
+        raise NotFoundError(f"employee {name} not found", field="employee_id")
+    ref = EmployeeRef(row.id, row.department_id, row.active)
+    _DEVICE_EMPLOYEES.put(cache_key, ref)
+    return ref
+
+
+async def record_device_punch(
+    session: AsyncSession,
+    authorization: str | None,
+    data: PunchData,
+    now: dt.datetime | None = None,
+) -> PunchOutcome:
+    """A time clock's single punch: the hot path of ingestion, in as few round trips as possible.
+
+    The credential and the employee's department come from short-lived caches (see
+    :data:`CACHE_TTL`); on PostgreSQL the INSERT runs in autocommit (no BEGIN/COMMIT round
+    trips: one statement is atomic by itself). The checks are those of :func:`record_punch`.
+    """
+    moment = now or utcnow()
+    bind = session.bind
+    options = (
+        {"isolation_level": "AUTOCOMMIT"}
+        if bind is not None and bind.dialect.name == "postgresql"
+        else None
+    )
+    conn = await session.connection(execution_options=options)
+    device = await _device_ref(conn, authorization)
+    sender = Sender(actor=f"device:{device.id}", device=device)
+    direction = _check_direction(data.direction)
+    reason = (data.reason or "").strip() or None
+    if data.at.tzinfo is None:
+        check_instant(data.at, moment, oldest=BACKFILL_LIMIT)  # raises: no offset
+    if data.direction != direction or data.reason != reason:
+        data = PunchData(
+            direction=direction,
+            at=data.at,
+            employee_id=data.employee_id,
+            staff_no=data.staff_no,
+            reason=reason,
+            idempotency_key=data.idempotency_key,
+        )
+    employee = await _employee_ref(conn, data, device)
+    source, oldest = _authorise(sender, employee, data)
+    check_instant(data.at, moment, oldest=oldest)
+    fingerprint = _fingerprint(employee.id, data, source)
+    key = data.idempotency_key
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ValidationFailedError(
+            "an Idempotency-Key has 1 to 200 characters", field="idempotency_key"
+        )
+    if key is None:
+        twin = await _twin(session, employee.id, direction, data.at)
+        if twin is not None:
+            await session.commit()
+            return PunchOutcome(twin, created=False, duplicate="window")
+    values = {
+        "employee_id": employee.id,
+        "department_id": employee.department_id,
+        "direction": direction,
+        "at": data.at,
+        "kind": "punch",
+        "source": source,
+        "device_id": device.id,
+        "actor": sender.actor,
+        "idempotency_key": key,
+        "fingerprint": fingerprint,
+        "reason": reason,
+        "created_by": None,
+        "created_at": moment,
+    }
+    new_id = await _insert(conn, values)
+    if device.last_seen_at is None or moment - device.last_seen_at > DEVICE_SEEN_EVERY:
+        # Not on every punch: every punch of a device would queue on this one row's lock.
+        await conn.execute(
+            update(AttendanceDevice)
+            .where(AttendanceDevice.id == device.id)
+            .values(last_seen_at=moment)
+        )
+        device.last_seen_at = moment
+    await session.commit()
+    if new_id is None:
+        return await _answer_conflict(session, sender.actor, key, fingerprint)
+    return PunchOutcome(Punch(id=new_id, corrects_id=None, **values), created=True)
 
 
 async def record_punch(
