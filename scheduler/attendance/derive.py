@@ -220,13 +220,75 @@ def _minutes(delta: dt.timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
 
 
-@dataclass(slots=True)
+# The hot path works on integer microseconds since the epoch: exact (no float rounding), and
+# an int subtraction or comparison costs a fraction of the same on datetimes.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_US = dt.timedelta(microseconds=1)
+_MINUTE_US = 60_000_000
+_BEFORE_US = WINDOW_BEFORE // _US
+_AFTER_US = WINDOW_AFTER // _US
+
+
+def _us(at: dt.datetime) -> int:
+    return (at - _EPOCH) // _US
+
+
+@lru_cache(maxsize=8192)
+def _slot_times(
+    day: dt.date, start_minute: int, end_minute: int, zone: str
+) -> tuple[dt.datetime, dt.datetime, int, int]:
+    """A shift's start and end instants on ``day``, as datetimes and as microseconds."""
+    start = local_instant(day, start_minute, zone)
+    end = local_instant(day, end_minute, zone)
+    return start, end, _us(start), _us(end)
+
+
+@lru_cache(maxsize=256)
+def _month_days(first: dt.date) -> tuple[dt.date, ...]:
+    days = []
+    day = first
+    while day.month == first.month:
+        days.append(day)
+        day += dt.timedelta(days=1)
+    return tuple(days)
+
+
 class _Slot:
-    plan: DayPlan
-    shift: ShiftPlan
-    start: dt.datetime
-    end: dt.datetime
-    punches: list[PunchFact] = field(default_factory=list)
+    """A scheduled shift with its instants, and the punches paired to it (in time order)."""
+
+    __slots__ = (
+        "end",
+        "end_us",
+        "first_in",
+        "first_in_us",
+        "last_out",
+        "last_out_us",
+        "plan",
+        "punches",
+        "shift",
+        "start",
+        "start_us",
+    )
+
+    def __init__(self, plan: DayPlan, shift: ShiftPlan, zone: str) -> None:
+        self.plan = plan
+        self.shift = shift
+        self.start, self.end, self.start_us, self.end_us = _slot_times(
+            plan.date, shift.start_minute, shift.end_minute, zone
+        )
+        self.punches: list[PunchFact] = []
+        self.first_in: dt.datetime | None = None
+        self.first_in_us = 0
+        self.last_out: dt.datetime | None = None
+        self.last_out_us = 0
+
+    def add(self, p: PunchFact, t: int) -> None:
+        self.punches.append(p)
+        if p.direction == "in":
+            if self.first_in is None or t < self.first_in_us:
+                self.first_in, self.first_in_us = p.at, t
+        elif self.last_out is None or t >= self.last_out_us:
+            self.last_out, self.last_out_us = p.at, t
 
 
 def _assign(slots: Sequence[_Slot], punches: Sequence[PunchFact]) -> list[PunchFact]:
@@ -238,26 +300,28 @@ def _assign(slots: Sequence[_Slot], punches: Sequence[PunchFact]) -> list[PunchF
     """
     unassigned: list[PunchFact] = []
     first = 0
-    opens = [s.start - WINDOW_BEFORE for s in slots]
-    closes = [s.end + WINDOW_AFTER for s in slots]
+    n = len(slots)
+    opens = [s.start_us - _BEFORE_US for s in slots]
+    closes = [s.end_us + _AFTER_US for s in slots]
     for p in punches:  # ordered by instant
-        while first < len(slots) and closes[first] < p.at:
+        t = _us(p.at)
+        while first < n and closes[first] < t:
             first += 1
         best: _Slot | None = None
-        best_distance: dt.timedelta | None = None
+        best_distance = 0
+        is_in = p.direction == "in"
         i = first
-        while i < len(slots) and opens[i] <= p.at:
-            if p.at <= closes[i]:
+        while i < n and opens[i] <= t:
+            if t <= closes[i]:
                 slot = slots[i]
-                anchor = slot.start if p.direction == "in" else slot.end
-                distance = abs(p.at - anchor)
-                if best_distance is None or distance < best_distance:
+                distance = abs(t - (slot.start_us if is_in else slot.end_us))
+                if best is None or distance < best_distance:
                     best, best_distance = slot, distance
             i += 1
         if best is None:
             unassigned.append(p)
         else:
-            best.punches.append(p)
+            best.add(p, t)
     return unassigned
 
 
@@ -286,6 +350,17 @@ def _worked(punches: Sequence[PunchFact]) -> int:
     return 0
 
 
+def _off_roster_day(day: dt.date, status: str, extra: list[PunchFact]) -> DayResult:
+    return DayResult(
+        date=day,
+        status=status,
+        first_in=min((p.at for p in extra if p.direction == "in"), default=None),
+        last_out=max((p.at for p in extra if p.direction == "out"), default=None),
+        worked_minutes=_worked(extra),
+        punch_ids=tuple(p.id for p in extra),
+    )
+
+
 def derive_month(
     month: dt.date,
     plans: dict[dt.date, DayPlan],
@@ -306,101 +381,97 @@ def derive_month(
         policy: the policy in force for the month.
         as_of: now; a shift whose punch window has not closed yet is ``pending``, not absent.
     """
-    first = month.replace(day=1)
-    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     slots = [
-        _Slot(
-            plan=plan,
-            shift=plan.shift,
-            start=local_instant(plan.date, plan.shift.start_minute, zone),
-            end=local_instant(plan.date, plan.shift.end_minute, zone),
-        )
+        _Slot(plan, plan.shift, zone)
         for plan in sorted(plans.values(), key=lambda p: p.date)
         if plan.shift is not None and plan.absence is None
     ]
     unassigned = _assign(slots, effective_punches(punches))
-    off_roster = _sessions(unassigned, zone)
+    off_roster = _sessions(unassigned, zone) if unassigned else {}
     by_date = {s.plan.date: s for s in slots}
+    as_of_us = _us(as_of)
 
     results: list[DayResult] = []
+    append = results.append
     lateness_count = 0
-    day = first
-    while day <= last:
-        plan = plans.get(day)
+    for day in _month_days(month.replace(day=1)):
         slot = by_date.get(day)
-        extra = off_roster.get(day, [])
         if slot is not None:
-            result = _judge_shift(slot, policy, as_of, lateness_count)
-            if any(b.kind == "late" for b in result.breaches):
-                lateness_count += 1
-        elif plan is not None and plan.absence is not None:
-            result = DayResult(
-                date=day,
-                status="leave",
-                leave_type=plan.absence,
-                shift_code=plan.shift.code if plan.shift else None,
-                shift_name=plan.shift.name if plan.shift else None,
+            result, late = _judge_shift(slot, policy, as_of_us, lateness_count)
+            lateness_count += late
+            append(result)
+            continue
+        plan = plans.get(day)
+        extra = off_roster.get(day)
+        if plan is not None and plan.absence is not None:
+            shift = plan.shift
+            append(
+                DayResult(
+                    date=day,
+                    status="leave",
+                    leave_type=plan.absence,
+                    shift_code=shift.code if shift else None,
+                    shift_name=shift.name if shift else None,
+                )
             )
         elif plan is not None:
-            result = DayResult(
-                date=day,
-                status="rest_day_worked" if extra else "rest",
-                first_in=min((p.at for p in extra if p.direction == "in"), default=None),
-                last_out=max((p.at for p in extra if p.direction == "out"), default=None),
-                worked_minutes=_worked(extra),
-                punch_ids=tuple(p.id for p in extra),
+            append(
+                _off_roster_day(day, "rest_day_worked", extra) if extra else DayResult(day, "rest")
             )
+        elif extra:
+            append(_off_roster_day(day, "worked_no_roster", extra))
         else:
-            result = DayResult(
-                date=day,
-                status="worked_no_roster" if extra else "no_roster",
-                first_in=min((p.at for p in extra if p.direction == "in"), default=None),
-                last_out=max((p.at for p in extra if p.direction == "out"), default=None),
-                worked_minutes=_worked(extra),
-                punch_ids=tuple(p.id for p in extra),
-            )
-        results.append(result)
-        day += dt.timedelta(days=1)
+            append(DayResult(day, "no_roster"))
     return results
 
 
 def _judge_shift(
-    slot: _Slot, policy: Policy, as_of: dt.datetime, lateness_before: int
-) -> DayResult:
-    """One scheduled shift: lateness, early leave, missing punch, absence, overtime."""
+    slot: _Slot, policy: Policy, as_of_us: int, lateness_before: int
+) -> tuple[DayResult, int]:
+    """One scheduled shift: lateness, early leave, missing punch, absence, overtime.
+
+    Returns the day and 1 if it counts as a lateness (for the monthly escalation), else 0.
+    """
     punches = slot.punches
-    ins = [p.at for p in punches if p.direction == "in"]
-    outs = [p.at for p in punches if p.direction == "out"]
-    first_in = min(ins) if ins else None
-    last_out = max(outs) if outs else None
-    late = _minutes(first_in - slot.start) if first_in else 0
-    early = _minutes(slot.end - last_out) if last_out else 0
-    overtime = _minutes(last_out - slot.end) if last_out else 0
-    if overtime < max(1, policy.overtime_min_minutes):
-        overtime = 0
-    worked = _minutes(last_out - first_in) if first_in and last_out and last_out > first_in else 0
-    breaches: list[Breach] = []
+    first_in = slot.first_in
+    last_out = slot.last_out
+    start_us = slot.start_us
+    end_us = slot.end_us
+    late = early = overtime = worked = 0
+    if first_in is not None:
+        late = max(0, (slot.first_in_us - start_us) // _MINUTE_US)
+    if last_out is not None:
+        early = max(0, (end_us - slot.last_out_us) // _MINUTE_US)
+        overtime = max(0, (slot.last_out_us - end_us) // _MINUTE_US)
+        if overtime < max(1, policy.overtime_min_minutes):
+            overtime = 0
+        if first_in is not None and slot.last_out_us > slot.first_in_us:
+            worked = (slot.last_out_us - slot.first_in_us) // _MINUTE_US
+    breaches: tuple[Breach, ...] = ()
     missing: str | None = None
-    if as_of < slot.end + WINDOW_AFTER:
+    is_late = False
+    if as_of_us < end_us + _AFTER_US:
         status = "pending"  # the shift's punch window is still open: nothing judged yet
     elif not punches:
         p = absence_penalty(policy)
-        breaches.append(Breach("absent", 0, p.rule, p.deduction, p.absence_days))
+        breaches = (Breach("absent", 0, p.rule, p.deduction, p.absence_days),)
         status = "absent"
     else:
-        is_late = first_in is not None and late > policy.grace_minutes
+        found: list[Breach] = []
+        grace = policy.grace_minutes
+        is_late = first_in is not None and late > grace
         if is_late:
             escalated = lateness_before + 1 >= policy.escalate_from_lateness
             p = tier_penalty(policy, "late", late, escalated=escalated)
-            breaches.append(Breach("late", late, p.rule, p.deduction, p.absence_days, p.escalated))
-        is_early = last_out is not None and early > policy.grace_minutes
+            found.append(Breach("late", late, p.rule, p.deduction, p.absence_days, p.escalated))
+        is_early = last_out is not None and early > grace
         if is_early:
             p = tier_penalty(policy, "early_leave", early)
-            breaches.append(Breach("early_leave", early, p.rule, p.deduction, p.absence_days))
+            found.append(Breach("early_leave", early, p.rule, p.deduction, p.absence_days))
         missing = "in" if first_in is None else "out" if last_out is None else None
         if missing:
             p = missing_punch_penalty(policy, missing)
-            breaches.append(Breach("missing_punch", 0, p.rule, p.deduction))
+            found.append(Breach("missing_punch", 0, p.rule, p.deduction))
             status = "missing_punch"
         elif is_late and is_early:
             status = "late_and_early"
@@ -410,23 +481,28 @@ def _judge_shift(
             status = "early_leave"
         else:
             status = "on_time"
-    return DayResult(
-        date=slot.plan.date,
-        status=status,
-        shift_code=slot.shift.code,
-        shift_name=slot.shift.name,
-        scheduled_start=slot.start,
-        scheduled_end=slot.end,
-        first_in=first_in,
-        last_out=last_out,
-        late_minutes=late,
-        early_minutes=early,
-        overtime_minutes=overtime,
-        worked_minutes=worked,
-        missing=missing,
-        breaches=tuple(breaches),
-        punch_ids=tuple(p.id for p in punches),
+        if found:
+            breaches = tuple(found)
+    shift = slot.shift
+    day = DayResult(
+        slot.plan.date,
+        status,
+        shift.code,
+        shift.name,
+        None,
+        slot.start,
+        slot.end,
+        first_in,
+        last_out,
+        late,
+        early,
+        overtime,
+        worked,
+        missing,
+        breaches,
+        tuple([p.id for p in punches]),
     )
+    return day, 1 if is_late else 0
 
 
 def summarise(days: Iterable[DayResult]) -> MonthSummary:
@@ -436,30 +512,38 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
     worked (a scheduled shift with any punch, a rest day worked, work with no roster).
     """
     s = MonthSummary()
+    leave_days = s.leave_days
+    total = 0.0
     for d in days:
-        if d.scheduled:
+        status = d.status
+        if status == "leave":
+            if d.leave_type:
+                leave_days[d.leave_type] = leave_days.get(d.leave_type, 0) + 1
+            continue  # not scheduled, not worked, no breaches, no overtime (see DayResult)
+        if d.shift_code is not None:
             s.scheduled_shifts += 1
-        if d.shift_code is not None and d.status not in ("leave", "absent") and d.punch_ids:
-            s.worked_shifts += 1
-        if d.worked:
+            if status != "absent" and d.punch_ids:
+                s.worked_shifts += 1
+        if d.punch_ids and status != "absent" and status != "rest":
             s.working_days += 1
-        for b in d.breaches:
-            if b.kind == "late":
-                s.late_count += 1
-                s.late_minutes += b.minutes
-            elif b.kind == "early_leave":
-                s.early_count += 1
-                s.early_minutes += b.minutes
-            elif b.kind == "absent":
-                s.absences += 1
-            elif b.kind == "missing_punch":
-                s.missing_punches += 1
-        if d.status == "leave" and d.leave_type:
-            s.leave_days[d.leave_type] = s.leave_days.get(d.leave_type, 0) + 1
-        if d.status == "rest_day_worked":
+        breaches = d.breaches
+        if breaches:
+            for b in breaches:
+                kind = b.kind
+                if kind == "late":
+                    s.late_count += 1
+                    s.late_minutes += b.minutes
+                elif kind == "early_leave":
+                    s.early_count += 1
+                    s.early_minutes += b.minutes
+                elif kind == "absent":
+                    s.absences += 1
+                elif kind == "missing_punch":
+                    s.missing_punches += 1
+            s.absence_days += sum(b.absence_days for b in breaches)
+            total += round(sum(b.deduction for b in breaches), 2)
+        if status == "rest_day_worked":
             s.rest_days_worked += 1
         s.overtime_minutes += d.overtime_minutes
-        s.absence_days += d.absence_days
-        s.total_deduction += d.deduction
-    s.total_deduction = round(s.total_deduction, 2)
+    s.total_deduction = round(total, 2)
     return s
