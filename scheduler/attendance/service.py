@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from scheduler.attendance.derive import (
     DayPlan,
@@ -107,10 +107,23 @@ async def load_plans(
         )
         .order_by(RosterCell.employee_id, RosterCell.date, RosterVersion.number.desc())
     )
-    # Core, not ORM: tens of thousands of plain rows per chunk, no objects needed.
+    # Core, not ORM: tens of thousands of plain rows per chunk, no objects needed; on
+    # PostgreSQL straight from the driver (its C record decoding, no result-row processing).
     conn = await session.connection()
-    rows = (await conn.execute(stmt)).all()
-    version_ids = {r.version_id for r in rows}
+    rows: Sequence[Any] | None = await _driver_fetch(
+        conn,
+        "SELECT c.employee_id, c.date, c.shift_code, c.absence, c.version_id"
+        " FROM roster_cells c JOIN roster_versions v ON v.id = c.version_id"
+        " WHERE c.employee_id = ANY($1) AND c.date >= $2 AND c.date <= $3"
+        " AND v.status = 'published'"
+        " ORDER BY c.employee_id, c.date, v.number DESC",
+        list(employee_ids),
+        start,
+        end,
+    )
+    if rows is None:
+        rows = (await conn.execute(stmt)).all()
+    version_ids = {r[4] for r in rows}
     snapshots: dict[int, dict[str, Any]] = {}
     if version_ids:
         for vid, snap in (
@@ -145,20 +158,36 @@ async def load_punches(
         return {}
     cols = (Punch.id, Punch.employee_id, Punch.direction, Punch.at, Punch.kind, Punch.corrects_id)
     conn = await session.connection()
-    rows = list(
-        (
-            await conn.execute(
-                select(*cols).where(
-                    Punch.employee_id.in_(employee_ids), Punch.at >= start, Punch.at < end
+    ids = list(employee_ids)
+    driver_sql = (
+        "SELECT id, employee_id, direction, at, kind, corrects_id FROM attendance_punches"
+        " WHERE employee_id = ANY($1) AND "
+    )
+    # In time order, so sorting each person's punches for pairing finds them already sorted.
+    fetched = await _driver_fetch(
+        conn, driver_sql + "at >= $2 AND at < $3 ORDER BY employee_id, at, id", ids, start, end
+    )
+    rows: list[Any] = (
+        list(fetched)
+        if fetched is not None
+        else list(
+            (
+                await conn.execute(
+                    select(*cols).where(
+                        Punch.employee_id.in_(employee_ids), Punch.at >= start, Punch.at < end
+                    )
                 )
-            )
-        ).all()
+            ).all()
+        )
     )
     # A correction or void of one of these punches may lie outside the range (it moved the
     # punch far away): fetch those too. Corrections are rare, so this reads few rows.
     if rows:
-        rows.extend(
-            (
+        more = await _driver_fetch(
+            conn, driver_sql + "kind <> 'punch' AND (at < $2 OR at >= $3)", ids, start, end
+        )
+        if more is None:
+            more = (
                 await conn.execute(
                     select(*cols).where(
                         Punch.employee_id.in_(employee_ids),
@@ -167,11 +196,29 @@ async def load_punches(
                     )
                 )
             ).all()
-        )
+        rows.extend(more)
     out: dict[int, list[PunchFact]] = {}
     for pid, emp, direction, at, kind, corrects in rows:
-        out.setdefault(emp, []).append(PunchFact(pid, direction, at, kind, corrects))
+        person = out.get(emp)
+        if person is None:
+            person = out[emp] = []
+        person.append(PunchFact(pid, direction, at, kind, corrects))
     return out
+
+
+async def _driver_fetch(conn: AsyncConnection, sql: str, *args: Any) -> Sequence[Any] | None:
+    """Rows of ``sql`` ($n parameters) straight from asyncpg on PostgreSQL; None elsewhere.
+
+    The bulk loads of an export read hundreds of thousands of plain rows; asyncpg's records
+    (decoded in C, timestamptz already aware in UTC) skip SQLAlchemy's per-row result
+    processing, which cost more than the derivation itself. Same connection and transaction.
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    rows: Sequence[Any] = await driver.fetch(sql, *args)
+    return rows
 
 
 def fact_ranges(month: dt.date, zone: str) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
