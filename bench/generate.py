@@ -101,8 +101,13 @@ def generate_department(
     seed: int = 1,
     team_size: int = 25,
     name: str | None = None,
+    demand_scale: float = 1.0,
 ) -> RosterProblem:
-    """A realistic customer-service department; see the module docstring."""
+    """A realistic customer-service department; see the module docstring.
+
+    ``demand_scale`` multiplies the per-shift targets: 1.0 is a comfortably staffed
+    department (targets can all be met), 1.25 a tight one (some targets cannot).
+    """
     rng = random.Random(seed)
     start = date(year, month, 1)
     end = date(year, month, pycal.monthrange(year, month)[1])
@@ -141,14 +146,16 @@ def generate_department(
                 factor = 0.45
             elif cal.is_weekend(day):
                 factor = 0.7
-            e_t = max(1, round(0.30 * size * factor))
-            l_t = max(2, round(0.22 * size * factor))
+            e_t = max(1, round(0.30 * size * factor * demand_scale))
+            l_t = max(2, round(0.22 * size * factor * demand_scale))
             e_min = max(1, round(e_t * 0.6))
             l_min = 2 if size >= 8 else 0
             demand.append(ShiftDemand(day, "early", e_min, e_t, 10, 2, team))
             demand.append(ShiftDemand(day, "late", l_min, l_t, 10, 2, team))
     handover = [
-        IntervalDemand(day, 15 * 60, 17 * 60 + 30, minimum=2 * n_teams, target=2 * n_teams)
+        IntervalDemand(
+            day, 15 * 60, 17 * 60 + 30, minimum=2 * n_teams, target=2 * n_teams, over_weight=0
+        )
         for day in days
     ]
     history: list[HistoryCell] = []

@@ -1,6 +1,7 @@
 """Scaling of the roster solver on generated customer-service departments.
 
     python -m bench.solver_scaling [--sizes 10 25 50 100 200] [--workers 2] [--seed 1]
+                                   [--demand-scale 1.25]
 
 For each size: one 31-day month (December 2026), solved on ``--workers`` threads
 with a per-size time limit (30 s up to 50 agents, 60 s for 100, 120 s for 200,
@@ -26,11 +27,13 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}s"
 
 
-def run(size: int, limit: float, workers: int, seed: int) -> str:
-    problem = generate_department(size, seed=seed)
+def run(size: int, limit: float, workers: int, seed: int, demand_scale: float = 1.0) -> str:
+    problem = generate_department(size, seed=seed, demand_scale=demand_scale)
     events: list[Progress] = []
     started = time.monotonic()
-    sol = solve(problem, SolveOptions(time_limit=limit, num_workers=workers, seed=0), progress=events.append)
+    sol = solve(
+        problem, SolveOptions(time_limit=limit, num_workers=workers, seed=0), progress=events.append
+    )
     wall = time.monotonic() - started
 
     def first_gap(target: float) -> float | None:
@@ -60,6 +63,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float)
+    parser.add_argument(
+        "--demand-scale", type=float, default=1.0, help="1.0 comfortable, 1.25 tight staffing"
+    )
     args = parser.parse_args()
     print(
         "| agents | shift vars | limit | first roster | 1 % gap | 2 % gap | objective | bound"
@@ -68,7 +74,7 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|")
     for size in args.sizes:
         limit = args.time_limit or DEFAULT_LIMITS.get(size, 60.0)
-        print(run(size, limit, args.workers, args.seed), flush=True)
+        print(run(size, limit, args.workers, args.seed, args.demand_scale), flush=True)
 
 
 if __name__ == "__main__":

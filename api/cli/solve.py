@@ -47,7 +47,10 @@ def roster_table(problem: RosterProblem, sol: RosterSolution) -> Table:
     for day in problem.dates:
         style = "red" if cal.is_holiday(day) else ("yellow" if cal.is_weekend(day) else "")
         table.add_column(
-            Text(f"{day.day:>2}\n{day.strftime('%a')[:2]}", style=style), justify="center"
+            Text(f"{day.day:>2}\n{day.strftime('%a')[:2]}", style=style),
+            justify="center",
+            min_width=3,
+            no_wrap=True,
         )
     for label in ("Late", "Wknd", "Hol", "Days"):
         table.add_column(label, justify="right")
