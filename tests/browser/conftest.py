@@ -126,6 +126,14 @@ def live_server(app: Litestar) -> Iterator[str]:
 
 
 # The app, its settings and the seeded organisation are the API tests' own fixtures.
-from tests.api.conftest import app, settings, world  # noqa: E402
+from tests.api.conftest import app, settings, shared_app, world  # noqa: E402
 
-__all__ = ["app", "browser", "chromium_ready", "live_server", "settings", "world"]
+__all__ = [
+    "app",
+    "browser",
+    "chromium_ready",
+    "live_server",
+    "settings",
+    "shared_app",
+    "world",
+]
