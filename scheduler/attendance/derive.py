@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 import pendulum
@@ -201,18 +202,23 @@ def local_date(at: dt.datetime, zone: str) -> dt.date:
     return at.astimezone(_zone(zone)).date()
 
 
+_AT_ID = attrgetter("at", "id")
+
+
 def effective_punches(punches: Iterable[PunchFact]) -> list[PunchFact]:
     """The punches that count: without those a later record corrects, and without voids.
 
     A correction replaces its target (and can itself be corrected); a void cancels its target
     and counts for nothing itself. Ordered by instant, then id, so pairing is deterministic.
     """
-    rows = list(punches)
+    rows = punches if isinstance(punches, list) else list(punches)
     superseded = {p.corrects_id for p in rows if p.corrects_id is not None}
-    return sorted(
-        (p for p in rows if p.id not in superseded and p.kind != "void"),
-        key=lambda p: (p.at, p.id),
-    )
+    if superseded:
+        rows = [p for p in rows if p.id not in superseded and p.kind != "void"]
+    else:  # the usual month: no corrections at all
+        rows = [p for p in rows if p.kind != "void"]
+    rows.sort(key=_AT_ID)
+    return rows
 
 
 def _minutes(delta: dt.timedelta) -> int:
