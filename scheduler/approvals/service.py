@@ -21,7 +21,6 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-import pendulum
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +46,7 @@ from scheduler.errors import (
     ValidationFailedError,
 )
 from scheduler.org.models import Department
+from scheduler.shifts import clock
 
 #: (request status, action) -> the status after it. ``approve`` may also stay ``pending`` when
 #: later steps remain; anything not listed is refused with 409.
@@ -71,8 +71,7 @@ ORG_WIDE_STEPS = frozenset({Role.HR.value, Role.GM.value})
 
 def local_today(zone: str = "Asia/Shanghai") -> dt.date:
     """Today's date on the wall clock of a department (delegations and notice run by it)."""
-    now = pendulum.now(zone)
-    return dt.date(now.year, now.month, now.day)
+    return clock.local_today(zone)
 
 
 # ---------------------------------------------------------------- serialisation

@@ -23,7 +23,7 @@ from scheduler.errors import NotFoundError
 from scheduler.org.models import Department
 from scheduler.people.models import Employee
 from scheduler.rosters import store
-from scheduler.rosters.views import shift_instants
+from scheduler.shifts.clock import shift_instants
 
 #: The window a feed covers around today: enough history for "when did I work", a season ahead.
 DAYS_BACK = 60

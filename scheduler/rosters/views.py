@@ -29,6 +29,7 @@ from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar, store
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
+from scheduler.shifts.clock import shift_instants
 
 #: The handover window of DOMAIN.md (15:00-17:30), shown on every day even without demand rows.
 HANDOVER_START = 15 * 60
@@ -42,24 +43,6 @@ _MINUTES_PER_DAY = 1440
 def hhmm(minutes: int) -> str:
     """Minutes after midnight as ``HH:MM``; 1440 stays ``24:00`` as the department writes it."""
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def shift_instants(
-    day: dt.date, start_minute: int, end_minute: int, zone: str
-) -> tuple[dt.datetime, dt.datetime]:
-    """The aware local start and end of a shift on ``day``.
-
-    Wall-clock arithmetic on purpose: 15:00-24:00 ends at 00:00 of the next date, and across a
-    DST change the shift still starts and ends at the times on the roster.
-    """
-    tz = ZoneInfo(zone)
-    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    start = midnight + dt.timedelta(minutes=start_minute)
-    end_day = day + dt.timedelta(days=end_minute // _MINUTES_PER_DAY)
-    end = dt.datetime.combine(end_day, dt.time(0), tzinfo=tz) + dt.timedelta(
-        minutes=end_minute % _MINUTES_PER_DAY
-    )
-    return start, end
 
 
 # --------------------------------------------------------------------------- calendar
