@@ -193,8 +193,12 @@ def local_instant(day: dt.date, minute: int, zone: str) -> dt.datetime:
 
 
 @lru_cache(maxsize=64)
-def _zone(zone: str) -> ZoneInfo:
+def zone_info(zone: str) -> ZoneInfo:
+    """The (cached) ZoneInfo of an IANA zone name."""
     return ZoneInfo(zone)
+
+
+_zone = zone_info
 
 
 def local_date(at: dt.datetime, zone: str) -> dt.date:

@@ -27,7 +27,7 @@ from typing import Any
 import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.attendance.derive import DayResult, MonthSummary, local_date
+from scheduler.attendance.derive import DayResult, MonthSummary, local_date, zone_info
 from scheduler.attendance.service import PersonMonth, iter_department, leave_types_of
 from scheduler.org.models import Department
 
@@ -152,16 +152,10 @@ def summary_row(pm: PersonMonth, department: Department, leave_types: Sequence[s
 
 
 def _local(value: dt.datetime | None, zone: str) -> str:
+    """``2026-10-01 08:30`` on the zone's wall clock (isoformat: C, unlike strftime)."""
     if value is None:
         return ""
-    local = value.astimezone(_zone(zone))
-    return local.strftime("%Y-%m-%d %H:%M")
-
-
-def _zone(zone: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(zone)
+    return value.astimezone(zone_info(zone)).replace(tzinfo=None).isoformat(" ", "minutes")
 
 
 def detail_row(pm: PersonMonth, department: Department, day: DayResult, lang: str) -> list[Any]:
