@@ -28,9 +28,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
-from zoneinfo import ZoneInfo
-
-import pendulum
 
 from scheduler.attendance.policy import (
     Policy,
@@ -38,6 +35,12 @@ from scheduler.attendance.policy import (
     missing_punch_penalty,
     tier_penalty,
 )
+
+# Wall-clock conversions live in one place for rosters, the calendar feed and attendance;
+# re-exported here for the attendance modules that read them from derive.
+from scheduler.shifts.clock import local_date as local_date
+from scheduler.shifts.clock import local_instant as local_instant
+from scheduler.shifts.clock import zone_info as zone_info
 
 #: How long before a shift's start a clock-in may come and still be for that shift.
 WINDOW_BEFORE = dt.timedelta(hours=4)
@@ -174,36 +177,6 @@ class MonthSummary:
     absence_days: float = 0.0
     total_deduction: float = 0.0
     working_days: int = 0
-
-
-@lru_cache(maxsize=4096)
-def local_instant(day: dt.date, minute: int, zone: str) -> dt.datetime:
-    """The UTC instant of wall-clock ``minute`` after ``day``'s local midnight in ``zone``.
-
-    Minutes of 1440 and more fall on the following days (24:00 is the next local midnight). A
-    wall time skipped by a DST change moves forward, as pendulum does. Cached: every person of a
-    department shares the same few shift times per day.
-    """
-    extra_days, minute_of_day = divmod(minute, 1440)
-    d = day + dt.timedelta(days=extra_days)
-    local = pendulum.datetime(
-        d.year, d.month, d.day, minute_of_day // 60, minute_of_day % 60, tz=zone
-    )
-    return dt.datetime.fromtimestamp(local.timestamp(), tz=dt.UTC)
-
-
-@lru_cache(maxsize=64)
-def zone_info(zone: str) -> ZoneInfo:
-    """The (cached) ZoneInfo of an IANA zone name."""
-    return ZoneInfo(zone)
-
-
-_zone = zone_info
-
-
-def local_date(at: dt.datetime, zone: str) -> dt.date:
-    """The department-local date of an instant."""
-    return at.astimezone(_zone(zone)).date()
 
 
 _AT_ID = attrgetter("at", "id")

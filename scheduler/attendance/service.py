@@ -25,7 +25,6 @@ from scheduler.attendance.derive import (
     PunchFact,
     ShiftPlan,
     derive_month,
-    local_date,
     local_instant,
     summarise,
 )
@@ -44,6 +43,7 @@ from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.store import month_end
+from scheduler.shifts import clock
 
 #: Employees derived per round trip in exports.
 CHUNK = 500
@@ -484,4 +484,4 @@ async def set_policy(
 
 def local_today(zone: str) -> dt.date:
     """Today on the department's wall clock."""
-    return local_date(utcnow(), zone)
+    return clock.local_today(zone)
