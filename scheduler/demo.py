@@ -17,7 +17,7 @@ from scheduler.auth.models import User
 from scheduler.auth.passwords import hash_password
 from scheduler.org.models import Department, Organisation, Team
 from scheduler.people.models import Employee
-from scheduler.shifts.models import ShiftType
+from scheduler.shifts.defaults import add_default_shifts
 
 DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105 - printed by `rota demo`; the demo refuses to run in production
 DEPARTMENT_CODE = "CS"
@@ -44,12 +44,6 @@ _AGENTS = [
     ("CS018", "Lin Feng", "Team B", []),
     ("CS019", "Gao Yun", "Team B", []),
     ("CS020", "Luo Na", "Team B", ["trainee"]),
-]
-
-#: (code, name, start minute, end minute, late, never alone, colour)
-DEFAULT_SHIFTS = [
-    ("early", "Early 早班", 8 * 60 + 30, 17 * 60 + 30, False, False, "#8ecae6"),
-    ("late", "Late 晚班", 15 * 60, 24 * 60, True, True, "#ffb703"),
 ]
 
 
@@ -112,19 +106,7 @@ async def load_demo(session: AsyncSession, timezone: str = "Asia/Shanghai") -> D
         session.add(team_row)
         await session.flush()
         teams[team_name] = team_row.id
-    for code, name, start, end, late, never_alone, colour in DEFAULT_SHIFTS:
-        session.add(
-            ShiftType(
-                department_id=dept.id,
-                code=code,
-                name=name,
-                start_minute=start,
-                end_minute=end,
-                late=late,
-                never_alone=never_alone,
-                colour=colour,
-            )
-        )
+    add_default_shifts(session, dept.id)
     employees = {}
     for staff_no, name, team, flags in _AGENTS:
         hire = (

@@ -12,6 +12,7 @@ from scheduler.auth.principal import Principal
 from scheduler.db.paging import Page, paginate
 from scheduler.errors import ConflictError, NotFoundError, ValidationFailedError
 from scheduler.org.models import Department, Organisation, Team
+from scheduler.shifts.defaults import add_default_shifts
 
 
 async def get_or_create_organisation(session: AsyncSession, name: str) -> Organisation:
@@ -64,7 +65,10 @@ def _check_zone(zone: str) -> None:
 async def create_department(
     session: AsyncSession, actor: Principal, data: NewDepartment
 ) -> Department:
-    """A new department (admin only); its zone must be a real IANA zone."""
+    """A new department (admin only), with the default early and late shifts of DOMAIN.md.
+
+    Its zone must be a real IANA zone: shift times are wall-clock times there.
+    """
     actor.require_admin("create departments")
     _check_zone(data.timezone)
     if await session.get(Organisation, data.organisation_id) is None:
@@ -88,6 +92,8 @@ async def create_department(
         country=data.country.upper(),
     )
     session.add(dept)
+    await session.flush()
+    add_default_shifts(session, dept.id)
     await session.commit()
     return dept
 

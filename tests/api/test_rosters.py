@@ -398,3 +398,23 @@ async def test_wishes_are_honoured_and_guarded(
         headers=world.headers("agent"),
     )
     assert r.status_code == 409, "the month is published: ask for leave or a swap instead"
+
+
+async def test_a_new_department_starts_with_the_early_and_late_shifts(
+    client: Client, world: World
+) -> None:
+    r = await client.post(
+        "/departments",
+        json={"organisation_id": world.org_id, "name": "After-sales", "code": "AS"},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 201, r.text
+    shifts = (
+        await client.get(
+            f"/departments/{r.json()['id']}/shift-types", headers=world.headers("admin")
+        )
+    ).json()
+    assert [(s["code"], s["start"], s["end"], s["late"], s["never_alone"]) for s in shifts] == [
+        ("early", "08:30", "17:30", False, False),
+        ("late", "15:00", "24:00", True, True),
+    ]
