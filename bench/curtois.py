@@ -24,6 +24,30 @@ BEST_KNOWN = {
 }  # fmt: skip
 
 
+CPSAT_PARAMETERS: dict[str, bool | int | float | str] = {"optimize_with_core": True}
+"""CP-SAT tuning for these instances (``--param`` overrides): core-based search,
+measured on Instances 6-10 at 60 s and 2 workers (bench/RESULTS.md)."""
+
+
+def _param(text: str) -> tuple[str, bool | int | float | str]:
+    """``KEY=VALUE`` with VALUE read as a bool, int, float or string."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    value: bool | int | float | str
+    if raw.lower() in ("true", "false"):
+        value = raw.lower() == "true"
+    else:
+        try:
+            value = int(raw)
+        except ValueError:
+            try:
+                value = float(raw)
+            except ValueError:
+                value = raw
+    return key, value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("instance", type=Path)
@@ -31,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--solution", type=Path)
+    parser.add_argument(
+        "--param",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="CP-SAT parameter for the search, overriding CPSAT_PARAMETERS (repeatable)",
+    )
     parser.add_argument("--log", action="store_true", help="CP-SAT search log to stderr")
     args = parser.parse_args(argv)
     if args.log:
@@ -43,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             num_workers=args.workers,
             seed=args.seed,
             log_search=args.log,
+            cpsat_parameters={**CPSAT_PARAMETERS, **dict(args.param)},
         ),
     )
     if sol.assignment is None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
 from solver.check import OFF, check, check_grid, from_grid
@@ -58,6 +59,9 @@ class SolveOptions:
         greedy_hint: Start the search from a greedy roster.
         hint: A roster to start from (e.g. the previous version), overrides greedy.
         relative_gap: Stop when the proven gap falls below this.
+        cpsat_parameters: Extra CP-SAT parameters by name for the main search (opt-in
+            tuning, e.g. ``{"linearization_level": 2}``); a list value extends a
+            repeated field. Applied after the options above, so they win.
     """
 
     time_limit: float = 30.0
@@ -70,6 +74,7 @@ class SolveOptions:
     greedy_hint: bool = True
     hint: Mapping[str, Mapping[date, str | None]] | None = None
     relative_gap: float = 0.0
+    cpsat_parameters: Mapping[str, bool | int | float | str | Sequence[str]] | None = None
 
     def __post_init__(self) -> None:
         """Reject limits that would make a solve unbounded or meaningless."""
@@ -77,6 +82,10 @@ class SolveOptions:
             raise ValueError("time_limit: must be > 0")
         if self.num_workers < 1:
             raise ValueError("num_workers: must be >= 1")
+        fields = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name
+        for key in self.cpsat_parameters or {}:
+            if key not in fields:
+                raise ValueError(f"cpsat_parameters: unknown CP-SAT parameter {key!r}")
 
 
 @dataclass
@@ -224,6 +233,11 @@ def configure(
     if options.relative_gap > 0:
         params.relative_gap_limit = options.relative_gap
     params.log_search_progress = options.log_search
+    for key, value in (options.cpsat_parameters or {}).items():
+        if isinstance(value, (list, tuple)):
+            getattr(params, key).extend(value)
+        else:
+            setattr(params, key, value)
     params.log_to_stdout = False
     if options.log_search:
         solver.log_callback = lambda line: cpsat_log.info("%s", line)

@@ -172,3 +172,19 @@ def test_explanation_on_the_sample_department() -> None:
         *(f"{q.name} is on approved leave on 13 Dec" for q in team_a[:8]),
     }
     assert "only 2 of 10 can work it" in e.summary
+
+
+def test_cpsat_parameters_are_checked_and_applied() -> None:
+    with pytest.raises(ValueError, match="no_such_parameter"):
+        SolveOptions(cpsat_parameters={"no_such_parameter": 1})
+    p = problem(3, people(3), shift_demand=demand(3, "late", 1))
+    sol = solve(
+        p,
+        SolveOptions(
+            num_workers=1,
+            time_limit=10,
+            cpsat_parameters={"linearization_level": 2, "ignore_subsolvers": ["ls"]},
+        ),
+    )
+    assert sol.status.has_roster
+    assert check(p, sol.assignment or {}).valid
