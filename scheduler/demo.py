@@ -15,8 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.auth.models import User
 from scheduler.auth.passwords import hash_password
+from scheduler.auth.principal import Principal
 from scheduler.org.models import Department, Organisation, Team
 from scheduler.people.models import Employee
+from scheduler.rosters.models import Roster, RosterJob, RosterVersion
+from scheduler.rosters.store import published_version
+from scheduler.rosters.versions import publish
 from scheduler.shifts.defaults import add_default_shifts
 
 DEMO_PASSWORD = "rota-demo-2026"  # noqa: S105 - printed by `rota demo`; the demo refuses to run in production
@@ -160,3 +164,29 @@ async def load_demo(session: AsyncSession, timezone: str = "Asia/Shanghai") -> D
         session.add(user)
     await session.commit()
     return DemoSummary(dept.id, dept.code, teams, len(employees), True, logins)
+
+
+async def publish_generated(session: AsyncSession, team_id: int, month: str) -> str:
+    """Publish the draft the demo just generated, so the calendar feed and /me/shifts have data."""
+    roster = await session.scalar(
+        select(Roster).where(
+            Roster.scope_key == f"team:{team_id}",
+            Roster.month == dt.date.fromisoformat(f"{month}-01"),
+        )
+    )
+    if roster is None:
+        return "no roster"
+    if await published_version(session, roster.id) is not None:
+        return f"roster {roster.id} already has a published version"
+    job = await session.scalar(
+        select(RosterJob)
+        .where(RosterJob.roster_id == roster.id)
+        .order_by(RosterJob.id.desc())
+        .limit(1)
+    )
+    if job is None or job.result_version_id is None:
+        return "nothing to publish"
+    version = await session.get(RosterVersion, job.result_version_id)
+    assert version is not None
+    await publish(session, Principal.operator(), roster, version.number, expected_revision=None)
+    return f"published version {version.number} of roster {roster.id}"

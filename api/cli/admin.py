@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli.common import console, display_url, load_settings, run_with_session
@@ -12,8 +11,7 @@ from scheduler.auth.roles import Role
 from scheduler.auth.service import NewUser, create_user
 from scheduler.db.migrate import downgrade, upgrade
 from scheduler.errors import DomainError
-from scheduler.org.models import Department
-from scheduler.people.models import Employee
+from scheduler.org import lookup
 from scheduler.settings import Settings
 
 
@@ -78,20 +76,17 @@ def create_user_command(
     settings = load_settings()
 
     async def work(session: AsyncSession) -> str:
-        department_id = None
-        if department_code:
-            department_id = await session.scalar(
-                select(Department.id).where(Department.code == department_code)
+        try:
+            department_id = (
+                (await lookup.department_by_code_or_id(session, department_code)).id
+                if department_code
+                else None
             )
-            if department_id is None:
-                raise click.ClickException(f"no department with code {department_code!r}")
-        employee_id = None
-        if staff_no:
-            employee_id = await session.scalar(
-                select(Employee.id).where(Employee.staff_no == staff_no)
+            employee_id = (
+                await lookup.employee_id_by_staff_no(session, staff_no) if staff_no else None
             )
-            if employee_id is None:
-                raise click.ClickException(f"no employee with staff number {staff_no!r}")
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
         try:
             user = await create_user(
                 session,

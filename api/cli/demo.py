@@ -9,50 +9,17 @@ from zoneinfo import ZoneInfo
 
 import click
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli.common import console, display_url, load_settings, run_with_session
 from api.cli.roster import generate
-from scheduler.auth.principal import Principal
 from scheduler.db.migrate import upgrade
-from scheduler.demo import DEMO_PASSWORD, load_demo
-from scheduler.rosters.models import Roster, RosterJob, RosterVersion
-from scheduler.rosters.store import published_version
-from scheduler.rosters.versions import publish
+from scheduler.demo import DEMO_PASSWORD, load_demo, publish_generated
 
 
 def next_month(today: dt.date) -> str:
     """The month after ``today``'s, as YYYY-MM."""
     first_next = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return f"{first_next:%Y-%m}"
-
-
-async def _publish_latest(session: AsyncSession, team_id: int, month: str) -> str:
-    """Publish the draft the demo just generated, so the calendar feed and /me/shifts have data."""
-    from sqlalchemy import select
-
-    roster = await session.scalar(
-        select(Roster).where(
-            Roster.scope_key == f"team:{team_id}",
-            Roster.month == dt.date.fromisoformat(f"{month}-01"),
-        )
-    )
-    if roster is None:
-        return "no roster"
-    if await published_version(session, roster.id) is not None:
-        return f"roster {roster.id} already has a published version"
-    job = await session.scalar(
-        select(RosterJob)
-        .where(RosterJob.roster_id == roster.id)
-        .order_by(RosterJob.id.desc())
-        .limit(1)
-    )
-    if job is None or job.result_version_id is None:
-        return "nothing to publish"
-    version = await session.get(RosterVersion, job.result_version_id)
-    assert version is not None
-    await publish(session, Principal.operator(), roster, version.number, expected_revision=None)
-    return f"published version {version.number} of roster {roster.id}"
 
 
 @click.command()
@@ -81,7 +48,9 @@ def demo_command(month: str | None, time_limit: float, no_roster: bool) -> None:
             console.rule(f"{team_name} · {target}")
             asyncio.run(generate(settings, str(team_id), None, target, time_limit))
             console.print(
-                run_with_session(settings, partial(_publish_latest, team_id=team_id, month=target))
+                run_with_session(
+                    settings, partial(publish_generated, team_id=team_id, month=target)
+                )
             )
     table = Table("login", "role", "password", title="Demo logins")
     for username, role in summary.logins:

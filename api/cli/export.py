@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli.common import err_console, load_settings, run_with_session
 from scheduler.attendance import exports
-from scheduler.org.models import Department
+from scheduler.errors import DomainError
+from scheduler.org import lookup
 from scheduler.rosters.store import parse_month
 
 
@@ -51,15 +51,16 @@ def attendance_command(
         raise click.UsageError("XLSX needs --out FILE")
 
     async def work(session: AsyncSession) -> str:
-        stmt = select(Department).order_by(Department.code)
-        if department:
-            stmt = select(Department).where(
-                (Department.code == department)
-                | (Department.id == int(department) if department.isdigit() else False)
+        try:
+            departments = (
+                [await lookup.department_by_code_or_id(session, department)]
+                if department
+                else await lookup.all_departments(session)
             )
-        departments = list((await session.scalars(stmt)).all())
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
         if not departments:
-            raise click.ClickException(f"no department {department!r}")
+            raise click.ClickException("there are no departments")
         spec = exports.ExportSpec(departments=departments, month=first, lang=lang)
         target = out or Path(exports.filename(spec, fmt, sheet))
         if out is None:

@@ -9,15 +9,13 @@ import click
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.cli.common import console, load_settings
 from scheduler.auth.principal import Principal
 from scheduler.db.session import make_engine, make_sessionmaker
 from scheduler.errors import DomainError
-from scheduler.org.models import Department, Team
-from scheduler.people.models import Employee
+from scheduler.org import lookup
 from scheduler.rosters import jobs
 from scheduler.rosters.dispatch import run_worker
 from scheduler.rosters.models import RosterJob, RosterVersion
@@ -27,27 +25,13 @@ from scheduler.settings import Settings
 
 
 async def _scope(session: AsyncSession, team: str | None, department: str | None) -> Scope:
-    dept = None
-    if department:
-        dept = await session.scalar(select(Department).where(Department.code == department))
-        if dept is None:
-            raise click.ClickException(f"no department with code {department!r}")
-    team_row = None
-    if team:
-        stmt = (
-            select(Team).where(Team.id == int(team))
-            if team.isdigit()
-            else select(Team).where(Team.name == team)
-        )
-        if dept is not None:
-            stmt = stmt.where(Team.department_id == dept.id)
-        found = list((await session.scalars(stmt)).all())
-        if not found:
-            raise click.ClickException(f"no team {team!r}")
-        if len(found) > 1:
-            raise click.ClickException(f"several teams are called {team!r}; add --department CODE")
-        team_row = found[0]
-        dept = await session.get(Department, team_row.department_id)
+    try:
+        dept = await lookup.department_by_code_or_id(session, department) if department else None
+        team_row = await lookup.team_by_name_or_id(session, team, dept) if team else None
+        if team_row is not None and dept is None:
+            dept = await lookup.department_by_code_or_id(session, str(team_row.department_id))
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
     if dept is None:
         raise click.ClickException("name a --team or a --department")
     return Scope(department=dept, team=team_row)
@@ -67,14 +51,7 @@ def _status_line(job: RosterJob) -> Text:
 async def print_version(session: AsyncSession, version: RosterVersion) -> None:
     """The roster as a coloured grid: people x dates, then coverage per shift per day."""
     cells = await cells_of(session, version.id)
-    people = {
-        e.id: e
-        for e in (
-            await session.scalars(
-                select(Employee).where(Employee.id.in_({c.employee_id for c in cells}))
-            )
-        ).all()
-    }
+    people = await lookup.employees_by_id(session, {c.employee_id for c in cells})
     dates = sorted({c.date for c in cells})
     snapshot = version.shift_snapshot
     table = Table(

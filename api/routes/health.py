@@ -5,11 +5,10 @@ from __future__ import annotations
 from litestar import Response, get
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy import text
 
 from api.deps import sessionmaker_of
 from api.schemas.base import Output
-from scheduler.db.migrate import current_revisions, head_revisions
+from scheduler.db.migrate import head_revisions, schema_revisions
 
 
 class HealthOut(Output, omit_defaults=True):
@@ -38,9 +37,7 @@ async def ready(state: State) -> Response[HealthOut]:
     """Ready only when the database answers and its schema is the one this code expects."""
     try:
         async with sessionmaker_of(state)() as session:
-            connection = await session.connection()
-            await connection.execute(text("SELECT 1"))
-            current = await connection.run_sync(current_revisions)
+            current = await schema_revisions(session)
     except Exception as exc:  # any failure to reach the database means not ready
         body = HealthOut(status="unavailable", database="unreachable", detail=type(exc).__name__)
         return Response(body, status_code=503)

@@ -12,7 +12,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import migrations
 
@@ -54,3 +56,10 @@ def head_revisions() -> set[str]:
 def current_revisions(connection: Connection) -> set[str]:
     """The revisions the database says it is at (empty for a database never migrated)."""
     return set(MigrationContext.configure(connection).get_current_heads())
+
+
+async def schema_revisions(session: AsyncSession) -> set[str]:
+    """Ask the database (a round trip, so it also proves it answers) which revisions it is at."""
+    connection = await session.connection()
+    await connection.execute(text("SELECT 1"))
+    return await connection.run_sync(current_revisions)
