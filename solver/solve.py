@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from ortools.sat import sat_parameters_pb2
 from ortools.sat.python import cp_model
 
+from solver.bounds import add_implied_bounds
 from solver.check import OFF, check, check_grid, from_grid
 from solver.hint import greedy_grid
 from solver.objective import objective_expr, set_objective
@@ -59,6 +60,10 @@ class SolveOptions:
         greedy_hint: Start the search from a greedy roster.
         hint: A roster to start from (e.g. the previous version), overrides greedy.
         relative_gap: Stop when the proven gap falls below this.
+        implied_bounds: Before the search, prove lower bounds with small relaxations
+            (:mod:`solver.bounds`) and add them as constraints; they cut off no
+            roster, so they only change how soon a roster is proven optimal.
+        implied_bounds_time: At most this share of ``time_limit`` goes to them.
         cpsat_parameters: Extra CP-SAT parameters by name for the main search (opt-in
             tuning, e.g. ``{"linearization_level": 2}``); a list value extends a
             repeated field. Applied after the options above, so they win.
@@ -74,6 +79,8 @@ class SolveOptions:
     greedy_hint: bool = True
     hint: Mapping[str, Mapping[date, str | None]] | None = None
     relative_gap: float = 0.0
+    implied_bounds: bool = True
+    implied_bounds_time: float = 0.1
     cpsat_parameters: Mapping[str, bool | int | float | str | Sequence[str]] | None = None
 
     def __post_init__(self) -> None:
@@ -285,13 +292,29 @@ def solve(
             # the Curtois instances); only a manager-given roster is still hinted.
             if options.hint is not None:
                 add_hint(built, start_grid)
-        elif complete_hint(built, start_grid, options):
-            # A valid roster before CP-SAT's presolve even starts: report it as the
-            # first roster and keep it in case the search finds nothing better in time.
+        else:
+            # A valid roster (the checker says so) before CP-SAT's presolve even starts:
+            # report it as the first roster and keep it in case the search finds nothing
+            # better in time. It becomes a complete hint below, once the model is final.
             fallback = (start_grid, start_report.objective)
             callback.found(start_report.objective, 0.0)
+    remaining = options.time_limit
+    if options.implied_bounds and not (cancel is not None and cancel.is_set()):
+        bounds = add_implied_bounds(
+            built.ctx, built.terms, options.time_limit * options.implied_bounds_time
+        )
+        log.info(
+            "implied bounds: counting %d, %d people %d, in %.2fs",
+            bounds.counting,
+            len(bounds.persons),
+            sum(bounds.persons.values()),
+            bounds.elapsed,
+        )
+        remaining = max(0.01, options.time_limit - bounds.elapsed)
+    if fallback is not None and not complete_hint(built, fallback[0], options):
+        log.error("the model rejects a start roster that the checker accepts")
     solver = cp_model.CpSolver()
-    configure(solver, options)
+    configure(solver, options, time_limit=remaining)
     cancelled = threading.Event()
     done = threading.Event()
     watcher: threading.Thread | None = None

@@ -29,12 +29,33 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class DemandRow:
+    """A shift demand row whose headcount is exactly ``target + over - under``.
+
+    ``over`` and ``under`` are the row's slack variables, or 0 where the side cannot
+    occur (no more people than the target, or a target of 0); the weights are the
+    ones in the objective. :mod:`solver.rules.implied` relies on the exactness.
+    """
+
+    target: int
+    minimum: int
+    capacity: int
+    over: LinearExpr
+    under: LinearExpr
+    over_weight: int
+    under_weight: int
+
+
+@dataclass(frozen=True)
 class PenaltyTerm:
     """A weighted part of the objective, tagged with its rule family."""
 
     rule: str
     expr: LinearExpr
     weight: int
+    staff: int | None = None
+    """The one person the term is about (rest, contract, holidays, requests), if any:
+    :mod:`solver.bounds` bounds each person's terms by a one-person solve."""
 
 
 class RosterVariables:
@@ -91,6 +112,13 @@ class ModelContext:
     vars: RosterVariables
     explain: bool = False
     facts: dict[int, Fact] = field(default_factory=dict)
+    demand_rows: dict[tuple[str | None, int, int], DemandRow | None] = field(default_factory=dict)
+    """Per (team, day, shift) demand row, its exact slacks; ``None`` if the row has no
+    exact slacks (a zero weight) or is not the only row for its key. Filled by the
+    coverage rule and read by :mod:`solver.rules.implied`."""
+    fairness_spreads: dict[tuple[str, int], Any] = field(default_factory=dict)
+    """Per (fairness rule, group index): the spread variable, created by
+    :mod:`solver.rules.fairness`."""
     _literals: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     @property

@@ -19,5 +19,5 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     for d, day in enumerate(p.dates):
         if p.calendar.is_holiday(day):
             for e in range(len(p.staff)):
-                terms.append(PenaltyTerm("holiday_work", 1 - v.off[e][d], setting.weight))
+                terms.append(PenaltyTerm("holiday_work", 1 - v.off[e][d], setting.weight, e))
     return terms

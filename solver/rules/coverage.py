@@ -14,7 +14,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from solver.check import covering, fmt_day
-from solver.variables import ModelContext, PenaltyTerm
+from solver.variables import DemandRow, ModelContext, PenaltyTerm
 
 
 def _members(ctx: ModelContext, team: str | None) -> list[int] | None:
@@ -30,6 +30,7 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     terms: list[PenaltyTerm] = []
     n_staff = len(p.staff)
     rows: list[tuple[str, int, list[Any], int, int, int, int, str]] = []
+    row_keys: dict[str, tuple[str | None, int, int]] = {}
     for i, dem in enumerate(p.shift_demand):
         d, k = p.day_index[dem.date], p.shift_index[dem.shift_id]
         lits = v.on_shift(d, k, _members(ctx, dem.team))
@@ -37,6 +38,7 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
         rows.append(
             (f"s{i}", d, lits, dem.minimum, dem.target, dem.under_weight, dem.over_weight, label)
         )
+        row_keys[f"s{i}"] = (dem.team, d, k)
     for i, iv in enumerate(p.interval_demand):
         d = p.day_index[iv.date]
         lits = []
@@ -59,14 +61,28 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
                 ("demand", key),
                 f"{label} needs {minimum}",
             )
+        # A shift row is exact (see DemandRow) when each side is modelled or impossible.
+        exact = rules.demand_target.enabled
+        over: Any = 0
+        under: Any = 0
+        wu = wo = 0
         if rules.demand_target.enabled:
             wu, wo = under_w * rules.demand_target.weight, over_w * rules.demand_target.weight
             if wu > 0 and target > 0:
                 under = ctx.shortfall(n, target, target, f"under[{key}]")
                 terms.append(PenaltyTerm("demand_target", under, wu))
+            elif target > 0:
+                exact = False
             if wo > 0 and len(lits) > target:
                 over = ctx.shortfall(target, n, len(lits) - target, f"over[{key}]")
                 terms.append(PenaltyTerm("demand_target", over, wo))
+            elif len(lits) > target:
+                exact = False
+        if key in row_keys:
+            rk = row_keys[key]
+            hard_min = minimum if rules.demand_minimum.enabled and rules.demand_minimum.hard else 0
+            row = DemandRow(target, hard_min, len(lits), over, under, wo, wu) if exact else None
+            ctx.demand_rows[rk] = None if rk in ctx.demand_rows else row
     if rules.never_alone.enabled:
         setting = rules.never_alone
         for k, s in enumerate(p.shift_types):

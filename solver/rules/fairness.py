@@ -1,8 +1,9 @@
 """Fairness: spread late shifts, weekend days and holiday days over comparable staff.
 
-Each group (same contract and flags, or an explicit ``fairness_group``) gets
-two integer variables, the exact max and min of the members' counts, and a
-linear penalty ``weight * (max - min)``: cheap, and what the report shows.
+Each group (same contract and flags, or an explicit ``fairness_group``) gets the
+exact max and min of the members' counts and a spread variable ``max - min``
+penalised linearly: cheap, and what the report shows. The spread is a variable
+of its own so that :mod:`solver.rules.implied` can bound it.
 """
 
 from __future__ import annotations
@@ -40,10 +41,13 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
         if not setting.enabled or setting.weight == 0 or not fairness_applies(p, rule):
             continue
         for gi, group in enumerate(p.fairness_groups):
-            exprs = [count_expr(p, v, rule, e) for e in group]
+            counts = [count_expr(p, v, rule, e) for e in group]
             hi = m.new_int_var(0, p.num_days, f"{rule}_max[{gi}]")
             lo = m.new_int_var(0, p.num_days, f"{rule}_min[{gi}]")
-            m.add_max_equality(hi, exprs)
-            m.add_min_equality(lo, exprs)
-            terms.append(PenaltyTerm(rule, hi - lo, setting.weight))
+            spread = m.new_int_var(0, p.num_days, f"{rule}_spread[{gi}]")
+            m.add_max_equality(hi, counts)
+            m.add_min_equality(lo, counts)
+            m.add(spread == hi - lo)
+            ctx.fairness_spreads[(rule, gi)] = spread
+            terms.append(PenaltyTerm(rule, spread, setting.weight))
     return terms

@@ -22,14 +22,14 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
             if w == 0:
                 continue
             if r.kind is RequestKind.DAY_OFF:
-                terms.append(PenaltyTerm("requests", 1 - v.off[e][d], w))
+                terms.append(PenaltyTerm("requests", 1 - v.off[e][d], w, e))
                 continue
             assert r.shift_id is not None
             x = v.shift(e, d, p.shift_index[r.shift_id])
             if r.kind is RequestKind.SHIFT_ON:
-                terms.append(PenaltyTerm("requests", 1 if x is None else 1 - x, w))
+                terms.append(PenaltyTerm("requests", 1 if x is None else 1 - x, w, e))
             elif x is not None:
-                terms.append(PenaltyTerm("requests", x, w))
+                terms.append(PenaltyTerm("requests", x, w, e))
     ref = p.reference
     if ref is not None and p.rules.stability.enabled:
         w = ref.change_weight * p.rules.stability.weight
@@ -39,8 +39,8 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
                 for d, day in enumerate(p.dates):
                     sid = cells.get(day)
                     if sid is None:
-                        terms.append(PenaltyTerm("stability", 1 - v.off[e][d], w))
+                        terms.append(PenaltyTerm("stability", 1 - v.off[e][d], w, e))
                     else:
                         x = v.shift(e, d, p.shift_index[sid])
-                        terms.append(PenaltyTerm("stability", 1 if x is None else 1 - x, w))
+                        terms.append(PenaltyTerm("stability", 1 if x is None else 1 - x, w, e))
     return terms

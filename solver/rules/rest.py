@@ -8,6 +8,7 @@ towards the six-in-a-row limit. Unknown history days count as days off.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -19,10 +20,9 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     """Add the four rest rule families for every person."""
     terms: list[PenaltyTerm] = []
     for e in range(len(ctx.problem.staff)):
-        terms += _min_rest(ctx, e)
-        terms += _weekly_rest(ctx, e)
-        terms += _max_consecutive(ctx, e)
-        terms += _rest_pairs(ctx, e)
+        own = _min_rest(ctx, e) + _weekly_rest(ctx, e) + _max_consecutive(ctx, e)
+        own += _rest_pairs(ctx, e)
+        terms += [replace(t, staff=e) for t in own]
     return terms
 
 
