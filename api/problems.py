@@ -22,7 +22,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.routes import BaseRoute, HTTPRoute
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.schemas.base import Problem
@@ -183,6 +184,34 @@ def handle_stale_data(request: Request[Any, Any, Any], exc: StaleDataError) -> R
     )
 
 
+def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A lost database connection is the database's outage, not a bug: 503, try again.
+
+    The pool has already been invalidated by SQLAlchemy, so the retry gets a fresh connection.
+    Every other driver error is a bug and answered as one.
+    """
+    if not exc.connection_invalidated:
+        return handle_unexpected(request, exc)
+    log.warning("database_connection_lost", error=str(exc.orig)[:300], path=request.url.path)
+    return problem_response(
+        request,
+        503,
+        "the connection to the database was lost; send the request again",
+        headers={"Retry-After": "1"},
+    )
+
+
+def handle_pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeoutError) -> Response[Any]:
+    """Every database connection of this process stayed busy too long: overloaded, not broken."""
+    log.warning("database_pool_exhausted", error=str(exc)[:300], path=request.url.path)
+    return problem_response(
+        request,
+        503,
+        "the service is overloaded; send the request again",
+        headers={"Retry-After": "2"},
+    )
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A bug: log it with its traceback, answer without internals."""
     log.error("unhandled_exception", exc_info=exc, path=request.url.path)
@@ -246,6 +275,8 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: handle_http_exception,
     DomainError: handle_domain_error,
     IntegrityError: handle_integrity_error,
+    DBAPIError: handle_database_error,
+    PoolTimeoutError: handle_pool_timeout,
     StaleDataError: handle_stale_data,
     Exception: handle_unexpected,
 }

@@ -6,10 +6,14 @@ import re
 from typing import Any
 
 import pytest
-from litestar import Litestar
+from litestar import Litestar, get
 from litestar.routes import HTTPRoute
 from litestar.testing import AsyncTestClient
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from api.problems import EXCEPTION_HANDLERS
+from api.request_log import RequestLogMiddleware
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem
 
@@ -156,3 +160,28 @@ async def test_docs_page_is_served(client: Client, world: World) -> None:
     r = await client.get("/schema")
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (DBAPIError("SELECT 1", {}, ConnectionError("reset"), connection_invalidated=True), 503),
+        (PoolTimeoutError("QueuePool limit reached"), 503),
+        (DBAPIError("SELECT 1", {}, ValueError("bad"), connection_invalidated=False), 500),
+    ],
+    ids=["connection-lost", "pool-exhausted", "driver-bug"],
+)
+async def test_database_outage_is_503_not_a_bug(error: Exception, status: int) -> None:
+    """A lost connection or a saturated pool asks the client to retry; other driver errors are bugs."""
+
+    @get("/boom", sync_to_thread=False)
+    def boom() -> None:
+        raise error
+
+    app = Litestar([boom], exception_handlers=EXCEPTION_HANDLERS)
+    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    async with AsyncTestClient(app) as client:
+        r = await client.get("/boom")
+    assert_problem(r, status)
+    if status == 503:
+        assert int(r.headers["Retry-After"]) >= 1
