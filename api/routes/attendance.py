@@ -63,7 +63,7 @@ ContentType = Annotated[str | None, HeaderParameter(name="Content-Type")]
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
-def punch_out(p: Punch, duplicate: str | None = None) -> PunchOut:
+def punch_out(p: Punch | punches.StoredPunch, duplicate: str | None = None) -> PunchOut:
     """Public view of a punch record."""
     return PunchOut(
         id=p.id,

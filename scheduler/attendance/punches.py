@@ -24,14 +24,16 @@ import hmac
 import io
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from scheduler.attendance.ingest import writer_for
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
@@ -120,10 +122,31 @@ class PunchData:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredPunch:
+    """A punch just written by the ingest path, as answered (no ORM instance: it is the hot path)."""
+
+    id: int
+    employee_id: int
+    department_id: int
+    direction: str
+    at: dt.datetime
+    kind: str
+    source: str
+    device_id: int | None
+    actor: str
+    idempotency_key: str | None
+    fingerprint: str
+    reason: str | None
+    created_by: int | None
+    created_at: dt.datetime
+    corrects_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class PunchOutcome:
     """The stored punch, and whether this request stored it (else: replay or duplicate)."""
 
-    punch: Punch
+    punch: Punch | StoredPunch
     created: bool
     duplicate: str | None = None  # "idempotency_key" | "window"
 
@@ -153,14 +176,22 @@ class _TTLCache:
             self.entries.pop(key, None)
 
 
+@dataclass(frozen=True, slots=True)
+class _DepartmentStaff:
+    """Every employee of a device's department, by id and by staff number (one query)."""
+
+    by_id: dict[int, EmployeeRef]
+    by_staff_no: dict[str, EmployeeRef]
+
+
 _DEVICES = _TTLCache()  # (device id, secret hash) -> DeviceRef
-_DEVICE_EMPLOYEES = _TTLCache()  # ((device id, secret hash), employee id) -> EmployeeRef
+_DEVICE_STAFF = _TTLCache()  # (device id, secret hash) -> _DepartmentStaff
 
 
 def clear_caches() -> None:
     """Forget every cached credential and employee (tests; an operator's big red button)."""
     _DEVICES.entries.clear()
-    _DEVICE_EMPLOYEES.entries.clear()
+    _DEVICE_STAFF.entries.clear()
 
 
 # ------------------------------------------------------------------ devices
@@ -224,7 +255,7 @@ async def revoke_device(
     device.active = False
     await session.commit()
     _DEVICES.drop(lambda k: k[0] == device_id)
-    _DEVICE_EMPLOYEES.drop(lambda k: k[0][0] == device_id)
+    _DEVICE_STAFF.drop(lambda k: k[0] == device_id)
     return device
 
 
@@ -472,6 +503,8 @@ _PUNCH_COLUMNS = (
     "created_at",
 )
 _INSERTS: dict[str, Any] = {}
+#: Hands out the request's connection when it is first needed.
+ConnectionSource = Callable[[], Awaitable[AsyncConnection]]
 
 
 def _values(punch: Punch) -> dict[str, Any]:
@@ -511,14 +544,14 @@ def _device_credential(authorization: str | None) -> tuple[int, str]:
     return int(device_id), hash_secret(secret)
 
 
-async def _device_ref(conn: AsyncConnection, authorization: str | None) -> DeviceRef:
+async def _device_ref(conn: ConnectionSource, authorization: str | None) -> DeviceRef:
     """The device of a credential, from the cache or the database (only good ones are cached)."""
     key = _device_credential(authorization)
     ref: DeviceRef | None = _DEVICES.get(key)
     if ref is not None:
         return ref
     row = (
-        await conn.execute(
+        await (await conn()).execute(
             select(
                 AttendanceDevice.department_id,
                 AttendanceDevice.name,
@@ -536,30 +569,50 @@ async def _device_ref(conn: AsyncConnection, authorization: str | None) -> Devic
     return ref
 
 
-async def _employee_ref(conn: AsyncConnection, data: PunchData, device: DeviceRef) -> EmployeeRef:
-    """The employee a device punches for (cached per device credential)."""
-    who: Any = data.employee_id if data.employee_id is not None else ("staff", data.staff_no)
-    cache_key = (device.key, who)
-    ref: EmployeeRef | None = _DEVICE_EMPLOYEES.get(cache_key)
-    if ref is not None:
-        return ref
-    cols = select(Employee.id, Employee.department_id, Employee.active)
-    if data.employee_id is not None:
-        stmt = cols.where(Employee.id == data.employee_id)
-    elif data.staff_no:
-        stmt = cols.where(Employee.staff_no == data.staff_no)
-    else:
+async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceRef) -> EmployeeRef:
+    """The employee a device punches for.
+
+    A device's whole department is loaded at once and kept for :data:`CACHE_TTL` (one query per
+    device every few seconds, not one per person: a shift start is hundreds of different
+    people). Anyone not in it (another department's employee, a typo) is looked up on its own,
+    so the answer (403 or 404) is exact.
+    """
+    if data.employee_id is None and not data.staff_no:
         raise ValidationFailedError(
             "name the employee (employee_id or staff_no)",
             errors=[{"field": "employee_id", "message": "required"}],
         )
-    row = (await conn.execute(stmt)).first()
+    staff: _DepartmentStaff | None = _DEVICE_STAFF.get(device.key)
+    if staff is None:
+        rows = (
+            await (await conn()).execute(
+                select(
+                    Employee.id, Employee.staff_no, Employee.department_id, Employee.active
+                ).where(Employee.department_id == device.department_id)
+            )
+        ).all()
+        refs = [(row.staff_no, EmployeeRef(row.id, row.department_id, row.active)) for row in rows]
+        staff = _DepartmentStaff(
+            by_id={ref.id: ref for _, ref in refs},
+            by_staff_no={staff_no: ref for staff_no, ref in refs if staff_no},
+        )
+        _DEVICE_STAFF.put(device.key, staff)
+    if data.employee_id is not None:
+        ref = staff.by_id.get(data.employee_id)
+    else:
+        ref = staff.by_staff_no.get(data.staff_no or "")
+    if ref is not None:
+        return ref
+    stmt = select(Employee.id, Employee.department_id, Employee.active).where(
+        Employee.id == data.employee_id
+        if data.employee_id is not None
+        else Employee.staff_no == data.staff_no
+    )
+    row = (await (await conn()).execute(stmt)).first()
     if row is None:
         name = data.employee_id if data.employee_id is not None else data.staff_no
         raise NotFoundError(f"employee {name} not found", field="employee_id")
-    ref = EmployeeRef(row.id, row.department_id, row.active)
-    _DEVICE_EMPLOYEES.put(cache_key, ref)
-    return ref
+    return EmployeeRef(row.id, row.department_id, row.active)
 
 
 async def record_device_punch(
@@ -576,13 +629,16 @@ async def record_device_punch(
     """
     moment = now or utcnow()
     bind = session.bind
-    options = (
-        {"isolation_level": "AUTOCOMMIT"}
-        if bind is not None and bind.dialect.name == "postgresql"
-        else None
-    )
-    conn = await session.connection(execution_options=options)
-    device = await _device_ref(conn, authorization)
+    postgres = isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+    options = {"isolation_level": "AUTOCOMMIT"} if postgres else None
+
+    async def _conn() -> AsyncConnection:
+        # Only on a cache miss or a keyless punch: a warm keyed punch needs no connection here.
+        if session.in_transaction():
+            return await session.connection()
+        return await session.connection(execution_options=options)
+
+    device = await _device_ref(_conn, authorization)
     sender = Sender(actor=f"device:{device.id}", device=device)
     direction = _check_direction(data.direction)
     reason = (data.reason or "").strip() or None
@@ -597,7 +653,7 @@ async def record_device_punch(
             reason=reason,
             idempotency_key=data.idempotency_key,
         )
-    employee = await _employee_ref(conn, data, device)
+    employee = await _employee_ref(_conn, data, device)
     source, oldest = _authorise(sender, employee, data)
     check_instant(data.at, moment, oldest=oldest)
     fingerprint = _fingerprint(employee.id, data, source)
@@ -607,11 +663,12 @@ async def record_device_punch(
             "an Idempotency-Key has 1 to 200 characters", field="idempotency_key"
         )
     if key is None:
+        await _conn()  # the session's connection, in autocommit on PostgreSQL
         twin = await _twin(session, employee.id, direction, data.at)
         if twin is not None:
             await session.commit()
             return PunchOutcome(twin, created=False, duplicate="window")
-    values = {
+    values: dict[str, Any] = {
         "employee_id": employee.id,
         "department_id": employee.department_id,
         "direction": direction,
@@ -626,19 +683,28 @@ async def record_device_punch(
         "created_by": None,
         "created_at": moment,
     }
-    new_id = await _insert(conn, values)
+    if key is not None and postgres:
+        assert isinstance(bind, AsyncEngine)
+        if session.in_transaction():
+            # Give back a connection a cache miss took: the writer needs one from the same
+            # pool, and fifty requests each holding one while waiting for it would starve it.
+            await session.commit()
+        new_id = await writer_for(bind).insert(values)
+    else:
+        new_id = await _insert(await _conn(), values)
     if device.last_seen_at is None or moment - device.last_seen_at > DEVICE_SEEN_EVERY:
         # Not on every punch: every punch of a device would queue on this one row's lock.
-        await conn.execute(
+        await (await _conn()).execute(
             update(AttendanceDevice)
             .where(AttendanceDevice.id == device.id)
             .values(last_seen_at=moment)
         )
         device.last_seen_at = moment
-    await session.commit()
+    if session.in_transaction():
+        await session.commit()
     if new_id is None:
         return await _answer_conflict(session, sender.actor, key, fingerprint)
-    return PunchOutcome(Punch(id=new_id, corrects_id=None, **values), created=True)
+    return PunchOutcome(StoredPunch(id=new_id, **values), created=True)
 
 
 async def record_punch(
