@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -54,7 +55,7 @@ class Policy:
     escalation_factor: float = 2.0
     overtime_min_minutes: int = 0
     correction_window_days: int = 7
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)  # hashable: penalties are cached
 
     def to_document(self) -> dict[str, Any]:
         """The JSON document stored for this version."""
@@ -182,6 +183,7 @@ def _tier_label(tiers: tuple[Tier, ...], index: int) -> str:
     return f"{low}–{high} min" if low is not None else f"up to {high} min"
 
 
+@lru_cache(maxsize=4096)  # a month judges ~100 000 shifts with a handful of distinct answers
 def tier_penalty(policy: Policy, kind: str, minutes: int, *, escalated: bool = False) -> Penalty:
     """The penalty of a lateness or early leave of ``minutes`` (beyond the grace, by the tiers).
 

@@ -10,6 +10,8 @@ department in chunks of employees (two queries per chunk), which keeps memory fl
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -135,18 +137,26 @@ async def load_plans(
         ).all():
             snapshots[vid] = snap or {}
     shift_cache: dict[tuple[int, str], ShiftPlan | None] = {}
+    # Cells are shared values (treated as immutable): a department's thousands of people have
+    # a few dozen distinct (date, shift, leave) cells, so each is made once.
+    plan_cache: dict[tuple[dt.date, int, str | None, str | None], DayPlan] = {}
     out: dict[int, dict[dt.date, DayPlan]] = {}
     for emp, day, code, absence, vid in rows:
-        person = out.setdefault(emp, {})
-        if day in person:
+        person = out.get(emp)
+        if person is None:
+            person = out[emp] = {}
+        elif day in person:
             continue  # an older published version of the same day
-        shift = None
-        if code:
-            key = (vid, code)
-            if key not in shift_cache:
-                shift_cache[key] = _shift_plan(code, snapshots[vid].get(code))
-            shift = shift_cache[key]
-        person[day] = DayPlan(day, shift=shift, absence=absence)
+        key = (day, vid, code, absence)
+        plan = plan_cache.get(key)
+        if plan is None:
+            shift = None
+            if code:
+                if (vid, code) not in shift_cache:
+                    shift_cache[vid, code] = _shift_plan(code, snapshots[vid].get(code))
+                shift = shift_cache[vid, code]
+            plan = plan_cache[key] = DayPlan(day, shift=shift, absence=absence)
+        person[day] = plan
     return out
 
 
@@ -318,6 +328,13 @@ async def departments_by_id(session: AsyncSession, ids: Sequence[int]) -> list[D
     return [rows[i] for i in ids if i in rows]
 
 
+#: People derived between two turns of the event loop (so the next chunk's queries go out,
+#: and a server's other requests are answered, while a big export is being derived).
+YIELD_EVERY = 25
+
+_Chunk = tuple[list[Person], dict[int, dict[dt.date, DayPlan]], dict[int, list[PunchFact]]]
+
+
 async def iter_department(
     session: AsyncSession,
     department: Department,
@@ -328,7 +345,9 @@ async def iter_department(
     """Each person of a department with their derived month, ``chunk`` people per round trip.
 
     People are ordered by staff number; inactive people appear only if the month has roster
-    cells or punches for them.
+    cells or punches for them. The next chunk's facts are read while this chunk is derived: the
+    database works on the queries (on its own core) while Python judges the shifts, instead of
+    each waiting for the other. Only the loading task touches the session meanwhile.
     """
     policy, _ = await policy_for_month(session, department.id, month)
     teams = dict(
@@ -338,8 +357,9 @@ async def iter_department(
             )
         ).all()
     )
-    last_staff_no = ""
-    while True:
+    cell_start, cell_end, punch_start, punch_end = fact_ranges(month, department.timezone)
+
+    async def load(after: str) -> _Chunk | None:
         rows = (
             await session.execute(
                 select(
@@ -349,23 +369,45 @@ async def iter_department(
                     Employee.team_id,
                     Employee.active,
                 )
-                .where(Employee.department_id == department.id, Employee.staff_no > last_staff_no)
+                .where(Employee.department_id == department.id, Employee.staff_no > after)
                 .order_by(Employee.staff_no)
                 .limit(chunk)
             )
         ).all()
         if not rows:
-            return
-        last_staff_no = rows[-1].staff_no
+            return None
         people = [
             Person(r.id, r.staff_no, r.name, department.id, teams.get(r.team_id), r.active)
             for r in rows
         ]
-        for result in await derive_people(
-            session, people, month, department.timezone, policy, as_of
-        ):
-            if result.person.active or any(d.status not in ("no_roster",) for d in result.days):
-                yield result
+        ids = [p.id for p in people]
+        plans = await load_plans(session, ids, cell_start, cell_end)
+        punches = await load_punches(session, ids, punch_start, punch_end)
+        return people, plans, punches
+
+    loading: asyncio.Task[_Chunk | None] = asyncio.create_task(load(""))
+    try:
+        while (loaded := await loading) is not None:
+            people, plans, punches = loaded
+            loading = asyncio.create_task(load(people[-1].staff_no))
+            for i, person in enumerate(people):
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)
+                days = derive_month(
+                    month,
+                    plans.get(person.id, {}),
+                    punches.get(person.id, []),
+                    department.timezone,
+                    policy,
+                    as_of,
+                )
+                if person.active or any(d.status != "no_roster" for d in days):
+                    yield PersonMonth(person, days, summarise(days))
+    finally:
+        if not loading.done():
+            loading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loading
 
 
 async def leave_types_of(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from scheduler.attendance.service import iter_department
+from scheduler.org.models import Department
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem
 from tests.api.test_attendance import EXPECTED_SUMMARY, seed_october
@@ -181,3 +184,25 @@ async def test_cli_export(
     summary = list(book["Summary"].iter_rows(values_only=True))
     li = dict(zip(summary[0], next(r for r in summary if r[0] == "CS001"), strict=True))
     assert li["Total deduction"] == 900
+
+
+async def test_export_reads_the_same_in_small_chunks(
+    client: Client, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The next chunk is loaded while one is derived: chunk size must not change any figure."""
+    await seed_october(client, world, sessionmaker)
+    as_of = dt.datetime(2026, 11, 15, tzinfo=dt.UTC)
+    async with sessionmaker() as s:
+        department = await s.get(Department, world.cs_id)
+        assert department is not None
+        whole = [
+            (pm.person.staff_no, pm.summary, pm.days)
+            async for pm in iter_department(s, department, dt.date(2026, 10, 1), as_of)
+        ]
+        one_by_one = [
+            (pm.person.staff_no, pm.summary, pm.days)
+            async for pm in iter_department(s, department, dt.date(2026, 10, 1), as_of, chunk=1)
+        ]
+    assert [staff_no for staff_no, _, _ in whole] == ["CS001", "CS002"]
+    assert one_by_one == whole
+    assert whole[0][1].late_count > 0  # the seeded month has breaches to compare
