@@ -31,6 +31,7 @@ from api.problems import EXCEPTION_HANDLERS, problem_details_plugin
 from api.request_log import RequestLogMiddleware
 from api.routes import auth, health
 from api.security import make_jwt_auth
+from scheduler.attendance.ingest import close_writers
 from scheduler.db.session import make_engine, make_sessionmaker
 from scheduler.logs import configure_logging
 from scheduler.rosters.dispatch import SWEEP_EVERY_S, make_dispatcher
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
             yield
         finally:
             sweeper.cancel()
+            await close_writers(db_engine)
             await dispatcher.stop()
             if owns_engine:
                 await db_engine.dispose()

@@ -202,7 +202,7 @@ async def _device(db_session: AsyncSession, authorization: str | None) -> Attend
 )
 async def device_punch(
     data: JSONBody[PunchIn],
-    db_session: NamedDependency[AsyncSession],
+    state: State,
     authorization: DeviceAuthorization = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[PunchOut]:
@@ -218,7 +218,7 @@ async def device_punch(
         reason=data.reason,
         idempotency_key=idempotency_key,
     )
-    outcome = await punches.record_device_punch(db_session, authorization, punch)
+    outcome = await punches.record_device_punch(sessionmaker_of(state), authorization, punch)
     return _punch_response(outcome)
 
 

@@ -21,6 +21,7 @@ nothing outlives the loop between bursts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from typing import Any
 
@@ -31,6 +32,8 @@ from scheduler.attendance.models import Punch
 
 #: Rows in one INSERT at most (the rest go in the next statement of the same burst).
 MAX_ROWS = 200
+#: How long a writer keeps its connection after the last punch, waiting for the next one.
+LINGER_SECONDS = 0.05
 
 _Pending = tuple[dict[str, Any], "asyncio.Future[int | None]"]
 
@@ -45,13 +48,19 @@ def _statement(dialect: str) -> Any:
 
 
 class PunchWriter:
-    """One per engine and event loop; see the module docstring."""
+    """One per engine and event loop; see the module docstring.
+
+    While punches keep coming, the writer keeps one connection (in autocommit on PostgreSQL)
+    and a task that waits for the next punch, for :data:`LINGER_SECONDS` after the last one:
+    at a steady trickle every punch would otherwise pay a pool checkout and a task of its own.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._dialect = engine.dialect.name
-        self._stmt = _statement(self._dialect)
+        self._postgres = engine.dialect.name == "postgresql"
+        self._stmt = _statement(engine.dialect.name)
         self._pending: list[_Pending] = []
+        self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def insert(self, values: dict[str, Any]) -> int | None:
@@ -62,25 +71,73 @@ class PunchWriter:
         self._pending.append((values, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
+        else:
+            self._wake.set()
         # shield: a client that hangs up must not cancel a write other requests share
         return await asyncio.shield(future)
 
-    async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_ROWS], self._pending[MAX_ROWS:]
-            try:
-                ids = await self._write([values for values, _ in batch])
-            except Exception:  # the whole statement failed: find the row(s) at fault
-                for values, future in batch:
-                    await self._write_one(values, future)
-                continue
-            for values, future in batch:
-                if not future.done():
-                    future.set_result(ids.pop((values["actor"], values["idempotency_key"]), None))
+    async def close(self) -> None:
+        """Stop lingering (application shutdown); punches already queued are written first."""
+        task = self._task
+        if task is not None and not task.done():
+            self._wake.set()
+            if not self._pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
-    async def _write_one(self, values: dict[str, Any], future: asyncio.Future[int | None]) -> None:
+    async def _drain(self) -> None:
         try:
-            ids = await self._write([values])
+            async with self._engine.connect() as conn:
+                if self._postgres:
+                    # A single statement is atomic by itself: autocommit spares BEGIN/COMMIT.
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                while await self._more():
+                    batch, self._pending = self._pending[:MAX_ROWS], self._pending[MAX_ROWS:]
+                    try:
+                        ids = await self._write(conn, [values for values, _ in batch])
+                    except Exception:
+                        # The whole statement failed: find the row(s) at fault, each on a
+                        # fresh connection (this one may be the reason), and start afresh.
+                        for values, future in batch:
+                            await self._write_alone(values, future)
+                        break
+                    for values, future in batch:
+                        if not future.done():
+                            key = (values["actor"], values["idempotency_key"])
+                            future.set_result(ids.pop(key, None))
+            if self._pending:
+                # Punches that came while the connection was being given back (their sender
+                # saw this task still running, so started none): a new burst.
+                self._task = asyncio.create_task(self._drain())
+        except BaseException as error:
+            # Could not even connect (or shutting down): nobody queued may wait forever.
+            pending, self._pending = self._pending, []
+            for _, future in pending:
+                if not future.done():
+                    if isinstance(error, Exception):
+                        future.set_exception(error)
+                    else:
+                        future.cancel()
+            raise
+
+    async def _more(self) -> bool:
+        """Whether there is work; waits a moment for it rather than giving the connection up."""
+        if self._pending:
+            return True
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), LINGER_SECONDS)
+        return bool(self._pending)
+
+    async def _write_alone(
+        self, values: dict[str, Any], future: asyncio.Future[int | None]
+    ) -> None:
+        try:
+            async with self._engine.connect() as conn:
+                if self._postgres:
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                ids = await self._write(conn, [values])
         except Exception as error:
             if not future.done():
                 future.set_exception(error)
@@ -88,22 +145,17 @@ class PunchWriter:
         if not future.done():
             future.set_result(ids.get((values["actor"], values["idempotency_key"])))
 
-    async def _write(self, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-        """One statement for all rows; the new ids by (actor, key)."""
-        if self._dialect == "postgresql":
-            # A single statement is atomic by itself: autocommit spares BEGIN and COMMIT.
-            async with self._engine.connect() as conn:
-                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                return await self._execute(auto, rows)
-        async with self._engine.begin() as conn:
-            return await self._execute(conn, rows)
-
-    async def _execute(
+    async def _write(
         self, conn: AsyncConnection, rows: list[dict[str, Any]]
     ) -> dict[tuple[str, str], int]:
+        """One statement for all rows; the new ids by (actor, key)."""
         # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" sends the rows as one
         # multi-row VALUES statement (not one statement per row).
-        result = await conn.execute(self._stmt, rows)
+        if self._postgres:
+            result = await conn.execute(self._stmt, rows)
+        else:
+            async with conn.begin():
+                result = await conn.execute(self._stmt, rows)
         return {(actor, key): int(new_id) for new_id, actor, key in result}
 
 
@@ -122,3 +174,10 @@ def writer_for(engine: AsyncEngine) -> PunchWriter:
             del per_loop[stale]
         writer = per_loop[loop] = PunchWriter(engine)
     return writer
+
+
+async def close_writers(engine: AsyncEngine) -> None:
+    """Let the engine's writers on this loop finish and give their connections back."""
+    writer = _WRITERS.get(engine.sync_engine, {}).get(asyncio.get_running_loop())
+    if writer is not None:
+        await writer.close()

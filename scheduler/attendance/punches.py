@@ -17,6 +17,7 @@ row is refused with its reason and the others are kept.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import hashlib
@@ -31,7 +32,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from scheduler.attendance.ingest import writer_for
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
@@ -185,6 +186,7 @@ class _DepartmentStaff:
 
 
 _DEVICES = _TTLCache()  # (device id, secret hash) -> DeviceRef
+_LOADING: dict[Any, asyncio.Future[Any]] = {}  # loads in flight, see _cached
 _DEVICE_STAFF = _TTLCache()  # (device id, secret hash) -> _DepartmentStaff
 
 
@@ -544,28 +546,68 @@ def _device_credential(authorization: str | None) -> tuple[int, str]:
     return int(device_id), hash_secret(secret)
 
 
+async def _cached(cache: _TTLCache, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
+    """The cached value, or one load shared by every request that missed it at the same time.
+
+    When an entry expires under load, fifty concurrent punches would otherwise all miss and
+    all query (and all take a pooled connection) at once: a latency spike every few seconds.
+    Only the first loads; the others wait for its answer (or its error: same key, same answer).
+    """
+    value = cache.get(key)
+    if value is not None:
+        return value
+    loop = asyncio.get_running_loop()
+    flight_key = (id(cache), key, loop)
+    flight = _LOADING.get(flight_key)
+    if flight is not None:
+        try:
+            return await asyncio.shield(flight)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            # the request that was loading went away: load here instead
+    flight = _LOADING[flight_key] = loop.create_future()
+    try:
+        value = await load()
+    except BaseException as error:
+        if isinstance(error, Exception):
+            flight.set_exception(error)
+            flight.exception()  # retrieved here: no warning if nobody was waiting
+        else:
+            flight.cancel()
+        raise
+    else:
+        cache.put(key, value)
+        flight.set_result(value)
+        return value
+    finally:
+        if _LOADING.get(flight_key) is flight:
+            del _LOADING[flight_key]
+
+
 async def _device_ref(conn: ConnectionSource, authorization: str | None) -> DeviceRef:
     """The device of a credential, from the cache or the database (only good ones are cached)."""
     key = _device_credential(authorization)
-    ref: DeviceRef | None = _DEVICES.get(key)
-    if ref is not None:
-        return ref
-    row = (
-        await (await conn()).execute(
-            select(
-                AttendanceDevice.department_id,
-                AttendanceDevice.name,
-                AttendanceDevice.secret_hash,
-                AttendanceDevice.active,
-                AttendanceDevice.last_seen_at,
-            ).where(AttendanceDevice.id == key[0])
-        )
-    ).first()
-    expected = row.secret_hash if row is not None else hash_secret("")
-    if row is None or not hmac.compare_digest(expected, key[1]) or not row.active:
-        raise AuthenticationError("unknown or revoked device credential")
-    ref = DeviceRef(key[0], row.department_id, row.name, row.last_seen_at, key)
-    _DEVICES.put(key, ref)
+
+    async def load() -> DeviceRef:
+        row = (
+            await (await conn()).execute(
+                select(
+                    AttendanceDevice.department_id,
+                    AttendanceDevice.name,
+                    AttendanceDevice.secret_hash,
+                    AttendanceDevice.active,
+                    AttendanceDevice.last_seen_at,
+                ).where(AttendanceDevice.id == key[0])
+            )
+        ).first()
+        expected = row.secret_hash if row is not None else hash_secret("")
+        if row is None or not hmac.compare_digest(expected, key[1]) or not row.active:
+            raise AuthenticationError("unknown or revoked device credential")
+        return DeviceRef(key[0], row.department_id, row.name, row.last_seen_at, key)
+
+    ref: DeviceRef = await _cached(_DEVICES, key, load)
     return ref
 
 
@@ -582,8 +624,8 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
             "name the employee (employee_id or staff_no)",
             errors=[{"field": "employee_id", "message": "required"}],
         )
-    staff: _DepartmentStaff | None = _DEVICE_STAFF.get(device.key)
-    if staff is None:
+
+    async def load() -> _DepartmentStaff:
         rows = (
             await (await conn()).execute(
                 select(
@@ -592,11 +634,12 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
             )
         ).all()
         refs = [(row.staff_no, EmployeeRef(row.id, row.department_id, row.active)) for row in rows]
-        staff = _DepartmentStaff(
+        return _DepartmentStaff(
             by_id={ref.id: ref for _, ref in refs},
             by_staff_no={staff_no: ref for staff_no, ref in refs if staff_no},
         )
-        _DEVICE_STAFF.put(device.key, staff)
+
+    staff: _DepartmentStaff = await _cached(_DEVICE_STAFF, device.key, load)
     if data.employee_id is not None:
         ref = staff.by_id.get(data.employee_id)
     else:
@@ -615,8 +658,37 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
     return EmployeeRef(row.id, row.department_id, row.active)
 
 
+class _SessionOnDemand:
+    """The punch's session, opened on first use: a warm keyed device punch needs none.
+
+    Opening and closing a session for every request cost a third of a device punch's CPU; the
+    group-committed INSERT does not use it, so only cache misses, keyless punches (the
+    duplicate-window query), replays and the rare ``last_seen_at`` refresh open one.
+    """
+
+    __slots__ = ("_factory", "_session")
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self._session: AsyncSession | None = None
+
+    def __call__(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._factory()
+        return self._session
+
+    async def commit(self) -> None:
+        """Commit if anything began (which also gives the connection back to the pool)."""
+        if self._session is not None and self._session.in_transaction():
+            await self._session.commit()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
 async def record_device_punch(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     authorization: str | None,
     data: PunchData,
     now: dt.datetime | None = None,
@@ -624,19 +696,32 @@ async def record_device_punch(
     """A time clock's single punch: the hot path of ingestion, in as few round trips as possible.
 
     The credential and the employee's department come from short-lived caches (see
-    :data:`CACHE_TTL`); on PostgreSQL the INSERT runs in autocommit (no BEGIN/COMMIT round
-    trips: one statement is atomic by itself). The checks are those of :func:`record_punch`.
+    :data:`CACHE_TTL`); on PostgreSQL a keyed punch is group-committed (``ingest.py``: one
+    autocommitted multi-row INSERT per burst), and no session is opened unless needed. The
+    checks are those of :func:`record_punch`.
     """
+    session = _SessionOnDemand(sessions)
+    try:
+        return await _device_punch(session, sessions.kw.get("bind"), authorization, data, now)
+    finally:
+        await session.close()
+
+
+async def _device_punch(
+    session: _SessionOnDemand,
+    bind: Any,
+    authorization: str | None,
+    data: PunchData,
+    now: dt.datetime | None,
+) -> PunchOutcome:
     moment = now or utcnow()
-    bind = session.bind
     postgres = isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
     options = {"isolation_level": "AUTOCOMMIT"} if postgres else None
 
     async def _conn() -> AsyncConnection:
-        # Only on a cache miss or a keyless punch: a warm keyed punch needs no connection here.
-        if session.in_transaction():
-            return await session.connection()
-        return await session.connection(execution_options=options)
+        if session().in_transaction():
+            return await session().connection()
+        return await session().connection(execution_options=options)
 
     device = await _device_ref(_conn, authorization)
     sender = Sender(actor=f"device:{device.id}", device=device)
@@ -664,7 +749,7 @@ async def record_device_punch(
         )
     if key is None:
         await _conn()  # the session's connection, in autocommit on PostgreSQL
-        twin = await _twin(session, employee.id, direction, data.at)
+        twin = await _twin(session(), employee.id, direction, data.at)
         if twin is not None:
             await session.commit()
             return PunchOutcome(twin, created=False, duplicate="window")
@@ -684,11 +769,9 @@ async def record_device_punch(
         "created_at": moment,
     }
     if key is not None and postgres:
-        assert isinstance(bind, AsyncEngine)
-        if session.in_transaction():
-            # Give back a connection a cache miss took: the writer needs one from the same
-            # pool, and fifty requests each holding one while waiting for it would starve it.
-            await session.commit()
+        # Give back a connection a cache miss took: the writer needs one from the same pool,
+        # and fifty requests each holding one while waiting for it would starve it.
+        await session.commit()
         new_id = await writer_for(bind).insert(values)
     else:
         new_id = await _insert(await _conn(), values)
@@ -700,10 +783,9 @@ async def record_device_punch(
             .values(last_seen_at=moment)
         )
         device.last_seen_at = moment
-    if session.in_transaction():
-        await session.commit()
+    await session.commit()
     if new_id is None:
-        return await _answer_conflict(session, sender.actor, key, fingerprint)
+        return await _answer_conflict(session(), sender.actor, key, fingerprint)
     return PunchOutcome(StoredPunch(id=new_id, **values), created=True)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from scheduler.attendance import punches
 from scheduler.attendance.ingest import writer_for
 from scheduler.attendance.models import Punch
 from scheduler.db import session as db_session
@@ -162,6 +163,7 @@ async def test_writer_fails_only_the_bad_row_of_a_batch(
     assert all(isinstance(o, int) for o in good)
     # A key already stored answers None (the caller replays the stored punch).
     assert await writer.insert(_row(world, agent, "w0", 0)) is None
+    await writer.close()
     async with sessionmaker() as s:
         stored = {p.idempotency_key: p.id for p in (await s.scalars(select(Punch))).all()}
     assert stored == {f"w{i}": good[j] for j, i in enumerate((0, 1, 3, 4))}
@@ -201,3 +203,37 @@ async def test_an_idle_dead_connection_is_replaced_before_use(
     finally:
         await engine.dispose()
         await admin.dispose()
+
+
+async def test_concurrent_cache_misses_share_one_lookup() -> None:
+    """When a cached credential or department expires under load, one request reads it again.
+
+    The others wait for that answer (or its error) instead of each querying at once.
+    """
+    cache = punches._TTLCache()
+    release = asyncio.Event()
+    loads: list[int] = []
+
+    async def load() -> str:
+        loads.append(1)
+        await release.wait()
+        return "device 7"
+
+    waiting = [asyncio.create_task(punches._cached(cache, ("dev", 7), load)) for _ in range(20)]
+    await asyncio.sleep(0.01)
+    release.set()
+    assert await asyncio.gather(*waiting) == ["device 7"] * 20
+    assert len(loads) == 1
+    assert await punches._cached(cache, ("dev", 7), load) == "device 7"  # cached now
+    assert len(loads) == 1
+
+    async def refuse() -> str:
+        loads.append(1)
+        await asyncio.sleep(0.01)
+        raise ValueError("unknown or revoked device credential")
+
+    failing = [asyncio.create_task(punches._cached(cache, ("dev", 8), refuse)) for _ in range(5)]
+    outcomes = await asyncio.gather(*failing, return_exceptions=True)
+    assert all(isinstance(o, ValueError) for o in outcomes)
+    assert len(loads) == 2  # one shared failed load, and a failure is not cached
+    assert cache.get(("dev", 8)) is None
