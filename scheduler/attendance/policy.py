@@ -55,7 +55,8 @@ class Policy:
     escalation_factor: float = 2.0
     overtime_min_minutes: int = 0
     correction_window_days: int = 7
-    extra: dict[str, Any] = field(default_factory=dict, hash=False)  # hashable: penalties are cached
+    # Left out of the hash, so a policy can key the cache of tier penalties.
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def to_document(self) -> dict[str, Any]:
         """The JSON document stored for this version."""
