@@ -32,6 +32,7 @@ from api.schemas.attendance import (
     DayOut,
     DeviceIn,
     DeviceOut,
+    DevicePunchIn,
     MonthOut,
     PolicyIn,
     PolicyOut,
@@ -201,7 +202,7 @@ async def _device(db_session: AsyncSession, authorization: str | None) -> Attend
     raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem, ConflictProblem],
 )
 async def device_punch(
-    data: JSONBody[PunchIn],
+    data: JSONBody[DevicePunchIn],
     state: State,
     authorization: DeviceAuthorization = None,
     idempotency_key: IdempotencyKey = None,
@@ -215,6 +216,7 @@ async def device_punch(
         direction=data.direction,
         at=data.at,
         employee_id=data.employee_id,
+        staff_no=data.staff_no,
         reason=data.reason,
         idempotency_key=idempotency_key,
     )

@@ -26,6 +26,19 @@ class PunchIn(Input):
     reason: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
 
 
+class DevicePunchIn(Input):
+    """A time clock's clock-in or clock-out, for anyone of its department.
+
+    Name the person by ``employee_id`` or by ``staff_no`` (what a badge usually carries).
+    """
+
+    direction: Direction
+    at: dt.datetime
+    employee_id: int | None = None
+    staff_no: Annotated[str, msgspec.Meta(min_length=1, max_length=50)] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+
+
 class PunchOut(Output):
     """A stored punch record (punches, corrections and voids alike)."""
 

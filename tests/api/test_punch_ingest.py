@@ -121,12 +121,25 @@ async def test_device_punch_for_unknown_or_foreign_employee_is_refused(
             headers={**auth, "Idempotency-Key": f"who-{employee_id}"},
         )
         assert_problem(r, status, field="employee_id")
+    for body, status in (
+        ({"staff_no": "NOPE"}, 404),
+        ({"staff_no": "SA001"}, 403),  # the sales agent's badge at the CS door
+        ({}, 422),  # nobody named
+    ):
+        r = await client.post(
+            "/attendance/device/punches",
+            json={"direction": "in", "at": _ago(5), **body},
+            headers={**auth, "Idempotency-Key": f"badge-{status}"},
+        )
+        assert_problem(r, status, field="employee_id")
+    # A badge carries the staff number: the punch is the person's.
     r = await client.post(
         "/attendance/device/punches",
-        json={"direction": "in", "at": _ago(5), "employee_id": world.employees["agent"].id},
-        headers={**auth, "Idempotency-Key": "known"},
+        json={"direction": "in", "at": _ago(5), "staff_no": "CS002"},
+        headers={**auth, "Idempotency-Key": "badge"},
     )
     assert r.status_code == 201, r.text
+    assert r.json()["employee_id"] == world.employees["agent2"].id
     async with sessionmaker() as s:
         assert len((await s.scalars(select(Punch))).all()) == 1
 
