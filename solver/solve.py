@@ -64,6 +64,9 @@ class SolveOptions:
             (:mod:`solver.bounds`) and add them as constraints; they cut off no
             roster, so they only change how soon a roster is proven optimal.
         implied_bounds_time: At most this share of ``time_limit`` goes to them.
+        fairness_phase: Share of the remaining time for a first phase that replaces
+            each fairness spread by every count's distance from the relaxation's band
+            (see :func:`_fairness_phase`); 0 skips it. Needs ``implied_bounds``.
         cpsat_parameters: Extra CP-SAT parameters by name for the main search (opt-in
             tuning, e.g. ``{"linearization_level": 2}``); a list value extends a
             repeated field. Applied after the options above, so they win.
@@ -81,6 +84,7 @@ class SolveOptions:
     relative_gap: float = 0.0
     implied_bounds: bool = True
     implied_bounds_time: float = 0.1
+    fairness_phase: float = 0.4
     cpsat_parameters: Mapping[str, bool | int | float | str | Sequence[str]] | None = None
 
     def __post_init__(self) -> None:
@@ -113,12 +117,20 @@ class BuiltModel:
         return self.ctx.vars
 
 
-def build_model(problem: RosterProblem, *, explain: bool = False) -> BuiltModel:
-    """Build the CP-SAT model: variables, then each rule family in order, then objective."""
+def build_model(
+    problem: RosterProblem,
+    *,
+    explain: bool = False,
+    fairness_levels: Mapping[tuple[str, int], tuple[int, int]] | None = None,
+) -> BuiltModel:
+    """Build the CP-SAT model: variables, then each rule family in order, then objective.
+
+    ``fairness_levels`` gives the first phase's proxy objective (see :func:`solve`).
+    """
     model = cp_model.CpModel()
     model.name = problem.name or "roster"
     variables = RosterVariables(model, problem)
-    ctx = ModelContext(problem, model, variables, explain=explain)
+    ctx = ModelContext(problem, model, variables, explain=explain, fairness_levels=fairness_levels)
     terms: list[PenaltyTerm] = []
     for _name, family in RULE_FAMILIES:
         terms.extend(family(ctx))
@@ -299,9 +311,14 @@ def solve(
             fallback = (start_grid, start_report.objective)
             callback.found(start_report.objective, 0.0)
     remaining = options.time_limit
+    levels: dict[tuple[str, int], tuple[int, int]] = {}
+    proven = 0.0
     if options.implied_bounds and not (cancel is not None and cancel.is_set()):
         bounds = add_implied_bounds(
-            built.ctx, built.terms, options.time_limit * options.implied_bounds_time
+            built.ctx,
+            built.terms,
+            options.time_limit * options.implied_bounds_time,
+            wall_clock=options.deterministic_time is None,
         )
         log.info(
             "implied bounds: counting %d, %d people %d, in %.2fs",
@@ -311,10 +328,10 @@ def solve(
             bounds.elapsed,
         )
         remaining = max(0.01, options.time_limit - bounds.elapsed)
-    if fallback is not None and not complete_hint(built, fallback[0], options):
-        log.error("the model rejects a start roster that the checker accepts")
+        levels, proven = bounds.levels, float(bounds.total)
     solver = cp_model.CpSolver()
     configure(solver, options, time_limit=remaining)
+    active = [solver]  # the CP-SAT solve a cancellation must stop
     cancelled = threading.Event()
     done = threading.Event()
     watcher: threading.Thread | None = None
@@ -324,13 +341,31 @@ def solve(
             while not done.wait(0.02):
                 if cancel.is_set():
                     cancelled.set()
-                    solver.stop_search()
+                    active[-1].stop_search()
                     return
 
         watcher = threading.Thread(target=watch, name="solver-cancel", daemon=True)
         watcher.start()
     try:
-        if cancel is not None and cancel.is_set():
+        if levels and fallback is not None and options.fairness_phase > 0:
+            phase_started = time.monotonic()
+            grid = _fairness_phase(
+                problem, levels, fallback[0], options, remaining * options.fairness_phase, active
+            )
+            if grid is not None and not cancelled.is_set():
+                report = check_grid(problem, grid)
+                if report.valid and report.objective < fallback[1]:
+                    fallback = (grid, report.objective)
+                    callback.found(report.objective, proven)
+            remaining = max(0.01, remaining - (time.monotonic() - phase_started))
+            solver.parameters.max_time_in_seconds = remaining
+            if options.deterministic_time is not None:
+                share = options.deterministic_time * (1 - options.fairness_phase)
+                solver.parameters.max_deterministic_time = share
+        if fallback is not None and not complete_hint(built, fallback[0], options):
+            log.error("the model rejects a start roster that the checker accepts")
+        active.append(solver)
+        if cancelled.is_set() or (cancel is not None and cancel.is_set()):
             cancelled.set()
             code = cp_model.UNKNOWN
         else:
@@ -370,6 +405,40 @@ def solve(
     else:
         status = SolveStatus.FEASIBLE
     return _solution(problem, built, solver, status, callback, total)
+
+
+def _fairness_phase(
+    problem: RosterProblem,
+    levels: Mapping[tuple[str, int], tuple[int, int]],
+    grid: list[list[int]],
+    options: SolveOptions,
+    time_limit: float,
+    active: list[cp_model.CpSolver],
+) -> list[list[int]] | None:
+    """The first phase: the same rules, each fairness spread replaced by a gradient.
+
+    A spread only drops when every person at the top (or bottom) count moves at once,
+    which CP-SAT's neighbourhoods rarely do together: on the generated departments the
+    last units of spread took most of the search. Charging instead each person's
+    distance from the band that the counting relaxation reached (:mod:`solver.bounds`)
+    rewards every single move towards it. The roster found is valid for the real model
+    (same hard rules) and becomes its complete hint; the real objective decides what
+    is reported, so this phase only changes where the search starts.
+    """
+    phase = build_model(problem, fairness_levels=levels)
+    if not complete_hint(phase, grid, options):
+        return None
+    solver = cp_model.CpSolver()
+    configure(solver, options, time_limit=time_limit)
+    if options.deterministic_time is not None:
+        solver.parameters.max_deterministic_time = (
+            options.deterministic_time * options.fairness_phase
+        )
+    active.append(solver)
+    code = solver.solve(phase.model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return extract_grid(problem, phase, solver.boolean_value)
 
 
 def extract_grid(

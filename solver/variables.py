@@ -8,7 +8,7 @@ the "one shift a day" rule. Rule modules read these through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,9 +116,10 @@ class ModelContext:
     """Per (team, day, shift) demand row, its exact slacks; ``None`` if the row has no
     exact slacks (a zero weight) or is not the only row for its key. Filled by the
     coverage rule and read by :mod:`solver.rules.implied`."""
-    fairness_spreads: dict[tuple[str, int], Any] = field(default_factory=dict)
-    """Per (fairness rule, group index): the spread variable, created by
-    :mod:`solver.rules.fairness`."""
+    fairness_levels: Mapping[tuple[str, int], tuple[int, int]] | None = None
+    """For the search's first phase only: per (fairness rule, group index) a (min, max)
+    band; :mod:`solver.rules.fairness` then charges each count outside its band instead
+    of the group's spread (see ``solver.solve``)."""
     _literals: dict[tuple[object, ...], Any] = field(default_factory=dict)
 
     @property

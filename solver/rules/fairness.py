@@ -2,8 +2,13 @@
 
 Each group (same contract and flags, or an explicit ``fairness_group``) gets the
 exact max and min of the members' counts and a spread variable ``max - min``
-penalised linearly: cheap, and what the report shows. The spread is a variable
-of its own so that :mod:`solver.rules.implied` can bound it.
+penalised linearly: cheap, and what the report shows.
+
+A spread gives local search no gradient: moving one person from the top count
+down changes nothing until everyone at the top has moved. The first phase of a
+solve (``solver.solve``) therefore charges each person's distance from a band
+(``ModelContext.fairness_levels``) instead; the roster it finds is then only a
+start for the real objective.
 """
 
 from __future__ import annotations
@@ -42,12 +47,20 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
             continue
         for gi, group in enumerate(p.fairness_groups):
             counts = [count_expr(p, v, rule, e) for e in group]
+            band = (ctx.fairness_levels or {}).get((rule, gi))
+            if band is not None:
+                lo_band, hi_band = band
+                for e, count in zip(group, counts, strict=True):
+                    name = f"{rule}[{p.staff[e].id}]"
+                    above = ctx.shortfall(hi_band, count, p.num_days, f"above_{name}")
+                    below = ctx.shortfall(count, lo_band, p.num_days, f"below_{name}")
+                    terms.append(PenaltyTerm(rule, above + below, setting.weight))
+                continue
             hi = m.new_int_var(0, p.num_days, f"{rule}_max[{gi}]")
             lo = m.new_int_var(0, p.num_days, f"{rule}_min[{gi}]")
             spread = m.new_int_var(0, p.num_days, f"{rule}_spread[{gi}]")
             m.add_max_equality(hi, counts)
             m.add_min_equality(lo, counts)
             m.add(spread == hi - lo)
-            ctx.fairness_spreads[(rule, gi)] = spread
             terms.append(PenaltyTerm(rule, spread, setting.weight))
     return terms

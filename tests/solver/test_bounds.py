@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ortools.sat.python import cp_model
+
 from solver import (
     HistoryCell,
     Request,
@@ -85,3 +87,20 @@ def test_bound_reaches_the_objective_and_the_checker_agrees() -> None:
     assert sol.status is SolveStatus.OPTIMAL
     assert sol.objective == 4
     assert round(sol.best_bound or 0) == 4
+
+
+def test_first_phase_charges_each_count_outside_the_band() -> None:
+    p = _parity_problem()
+    phase = build_model(p, fairness_levels={("fairness_late", 0): (1, 1)})
+    fair = [t for t in phase.terms if t.rule == "fairness_late"]
+    assert len(fair) == 3  # one distance per person instead of one spread
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(phase.model) == cp_model.OPTIMAL
+    assert solver.objective_value == 1  # two lates for three people: one is below the band
+
+
+def test_first_phase_changes_where_the_search_starts_not_the_answer() -> None:
+    p = _parity_problem()
+    assert solve_checked(p, fairness_phase=0.5).objective == 1
+    assert solve_checked(p, fairness_phase=0.0).objective == 1
