@@ -326,7 +326,8 @@ def objective_at_least(model: cp_model.CpModel, bound: int) -> None:
     high = 0
     for var, coeff in zip(obj.vars, obj.coeffs, strict=True):
         dom = model.proto.variables[var].domain
-        high += max(coeff * dom[0], coeff * dom[-1])
+        # the proto's repeated fields answer 0 to a negative index: count from the front
+        high += max(coeff * dom[0], coeff * dom[len(dom) - 1])
     low_int = math.ceil(low - 1e-9)
     if high < low_int:
         return  # cannot happen for a feasible model; leave it to the search to say

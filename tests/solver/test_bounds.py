@@ -13,7 +13,7 @@ from solver import (
     ShiftDemand,
     SolveStatus,
 )
-from solver.bounds import add_implied_bounds, counting_bound, person_bound
+from solver.bounds import add_implied_bounds, counting_bound, objective_at_least, person_bound
 from solver.solve import build_model
 from solver.testing import day, demand, people, problem, solve_checked
 
@@ -104,3 +104,18 @@ def test_first_phase_changes_where_the_search_starts_not_the_answer() -> None:
     p = _parity_problem()
     assert solve_checked(p, fairness_phase=0.5).objective == 1
     assert solve_checked(p, fairness_phase=0.0).objective == 1
+
+
+def test_objective_domain_keeps_every_value_from_the_bound_up() -> None:
+    model = cp_model.CpModel()
+    x = model.new_bool_var("x")
+    y = model.new_int_var(0, 5, "y")
+    model.minimize(cp_model.LinearExpr.weighted_sum([1 - x, y, 3], [2, 1, 1]))
+    objective_at_least(model, 4)
+    # objective = 2 (1 - x) + y + 3 = -2x + y + 5: the domain is on -2x + y
+    assert list(model.proto.objective.domain) == [-1, 5]
+    model.add(y == 5)
+    model.add(x == 0)  # objective 10, the largest value: still allowed
+    solver = cp_model.CpSolver()
+    assert solver.solve(model) == cp_model.OPTIMAL
+    assert solver.objective_value == 10
