@@ -14,8 +14,10 @@ to its request. A key that is already stored (a retry) or repeated inside one ba
 batch fails as a whole (a row breaks a constraint the checks could not see, the database went
 away), its rows are written again one by one, so one bad row fails alone with its own error.
 
-The writer belongs to an engine and to the running event loop; its work is a task per burst, so
-nothing outlives the loop between bursts.
+The writer belongs to an engine and to the running event loop. Its task (and connection) lives
+while punches flow and a moment after; the application closes it at shutdown
+(:func:`close_writers`). The embedded SQLite default does not use it: one writer at a time is
+SQLite's own rule, and a newcomer's first run has no bursts to amortise.
 """
 
 from __future__ import annotations
