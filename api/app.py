@@ -7,6 +7,7 @@ entry ``api.app:app_from_env`` build one from the environment.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
@@ -94,8 +95,16 @@ def route_handlers(settings: Settings) -> Sequence[ControllerRouterHandler]:
     ]
 
 
-def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Litestar:
-    """Build the application for ``settings`` (and an existing engine, in tests)."""
+def create_app(
+    settings: Settings, *, engine: AsyncEngine | None = None, freeze_gc: bool = False
+) -> Litestar:
+    """Build the application for ``settings`` (and an existing engine, in tests).
+
+    ``freeze_gc`` (servers only): once started, move every object made so far (modules, the
+    app, its routes and plugins: hundreds of thousands) out of the cyclic garbage collector's
+    reach with :func:`gc.freeze`. They live as long as the process anyway, and a full
+    collection no longer walks them, which shortens the pauses that make latency tails.
+    """
     configure_logging(settings.log_level, settings.effective_log_format)
     owns_engine = engine is None
     db_engine = engine or make_engine(settings.database_url)
@@ -106,6 +115,9 @@ def create_app(settings: Settings, *, engine: AsyncEngine | None = None) -> Lite
         dispatcher = app.state.dispatcher
         await dispatcher.start()
         sweeper = asyncio.create_task(_sweep_forever(app.state.sessionmaker))
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -164,7 +176,7 @@ def app_from_env() -> Litestar:
     """ASGI factory for servers: ``uvicorn --factory api.app:app_from_env``."""
     from scheduler.settings import get_settings
 
-    return create_app(get_settings())
+    return create_app(get_settings(), freeze_gc=True)
 
 
 __all__ = ["create_app"]
