@@ -359,7 +359,7 @@ async def iter_department(
     )
     cell_start, cell_end, punch_start, punch_end = fact_ranges(month, department.timezone)
 
-    async def load(after: str) -> _Chunk | None:
+    async def load(after: str, size: int) -> _Chunk | None:
         rows = (
             await session.execute(
                 select(
@@ -371,7 +371,7 @@ async def iter_department(
                 )
                 .where(Employee.department_id == department.id, Employee.staff_no > after)
                 .order_by(Employee.staff_no)
-                .limit(chunk)
+                .limit(size)
             )
         ).all()
         if not rows:
@@ -385,11 +385,12 @@ async def iter_department(
         punches = await load_punches(session, ids, punch_start, punch_end)
         return people, plans, punches
 
-    loading: asyncio.Task[_Chunk | None] = asyncio.create_task(load(""))
+    # A small first chunk: nothing overlaps its loading, so derivation should start soon.
+    loading: asyncio.Task[_Chunk | None] = asyncio.create_task(load("", max(1, chunk // 5)))
     try:
         while (loaded := await loading) is not None:
             people, plans, punches = loaded
-            loading = asyncio.create_task(load(people[-1].staff_no))
+            loading = asyncio.create_task(load(people[-1].staff_no, chunk))
             for i, person in enumerate(people):
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
