@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from typing import Annotated
 
-from litestar import get, post, put
+from litestar import Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.base import PageOut
+from api.schemas.headers import IdempotencyKey
 from api.schemas.leave import (
     BalanceIn,
     BalanceOut,
@@ -24,7 +25,7 @@ from api.schemas.leave import (
     LeaveTypeOut,
 )
 from api.schemas.query import Limit, Offset
-from scheduler.approvals.service import local_today
+from scheduler.approvals.service import Idempotency, local_today
 from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
 from scheduler.leave import service, types
@@ -73,29 +74,37 @@ async def file_leave(
     data: JSONBody[LeaveIn],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-) -> LeaveOut:
-    """Ask for leave; it climbs the department's approval chain (see ``approval_id``)."""
+    idempotency_key: IdempotencyKey = None,
+) -> Response[LeaveOut]:
+    """Ask for leave; it climbs the department's approval chain (see ``approval_id``).
+
+    Send an ``Idempotency-Key`` to retry safely: the same key and body answer the request the
+    first attempt filed (200, ``Idempotent-Replayed: true``), another body with it is a 422.
+    """
     employee_id = data.employee_id if data.employee_id is not None else principal.employee_id
     if employee_id is None:
         raise ValidationFailedError(
             "you are not an employee: name the person",
             errors=[{"field": "employee_id", "message": "required for users without an employee"}],
         )
-    leave = await service.file_leave(
-        db_session,
-        principal,
-        service.LeaveInput(
-            employee_id=employee_id,
-            type_code=data.type,
-            start_date=data.start_date,
-            end_date=data.end_date,
-            half=data.half,
-            reason=data.reason,
-            emergency=data.emergency,
-            certificate_ref=data.certificate_ref,
-        ),
+    request = service.LeaveInput(
+        employee_id=employee_id,
+        type_code=data.type,
+        start_date=data.start_date,
+        end_date=data.end_date,
+        half=data.half,
+        reason=data.reason,
+        emergency=data.emergency,
+        certificate_ref=data.certificate_ref,
     )
-    return leave_out(leave)
+    fields = {k: str(v) for k, v in dataclasses.asdict(request).items()}
+    idem = Idempotency.of(idempotency_key, {"op": "file_leave", **fields})
+    filed = await service.file_leave(db_session, principal, request, idem)
+    if filed.replayed:
+        return Response(
+            leave_out(filed.leave), status_code=200, headers={"Idempotent-Replayed": "true"}
+        )
+    return Response(leave_out(filed.leave), status_code=201)
 
 
 @get("/leave-requests", tags=["leave"])

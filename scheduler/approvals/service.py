@@ -395,6 +395,37 @@ async def _replay(
     return row.response
 
 
+async def stored_answer(
+    session: AsyncSession, actor: Principal, idem: Idempotency | None
+) -> dict[str, Any] | None:
+    """The answer stored for this user's key (None: first time); 422 for another payload.
+
+    For other write routes that take an ``Idempotency-Key`` (filing leave): keys live in one
+    namespace per user, and the operation is part of the fingerprint.
+    """
+    return await _replay(session, actor, idem)
+
+
+def remember(
+    session: AsyncSession,
+    actor: Principal,
+    idem: Idempotency | None,
+    status_code: int,
+    response: dict[str, Any],
+) -> None:
+    """Store the answer to a keyed request in the caller's transaction (it commits)."""
+    if idem is not None and actor.user_ref:
+        session.add(
+            ApprovalIdempotency(
+                user_id=actor.user_id,
+                key=idem.key,
+                fingerprint=idem.fingerprint,
+                status_code=status_code,
+                response=response,
+            )
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """The answer to a decision and whether it is a replay of an earlier one."""
@@ -415,16 +446,7 @@ async def _finish(
             "someone else decided this request at the same moment; reload it"
         ) from exc
     body = await full_json(session, request)
-    if idem is not None and actor.user_ref:
-        session.add(
-            ApprovalIdempotency(
-                user_id=actor.user_id,
-                key=idem.key,
-                fingerprint=idem.fingerprint,
-                status_code=200,
-                response=body,
-            )
-        )
+    remember(session, actor, idem, 200, body)
     try:
         await session.commit()
     except IntegrityError as exc:

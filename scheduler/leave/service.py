@@ -283,9 +283,32 @@ async def balance_left(
     return float(entitled), used
 
 
-async def file_leave(session: AsyncSession, actor: Principal, data: LeaveInput) -> LeaveRequest:
-    """Check a leave request against every rule, store it and open its approval (commits)."""
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """A leave request as filed, and whether this was a retry answered with the stored one."""
+
+    leave: LeaveRequest
+    replayed: bool = False
+
+
+async def file_leave(
+    session: AsyncSession,
+    actor: Principal,
+    data: LeaveInput,
+    idem: approvals.Idempotency | None = None,
+) -> Filed:
+    """Check a leave request against every rule, store it and open its approval (commits).
+
+    With an ``Idempotency-Key`` (a phone retrying on a bad connection), a retry gets the request
+    the first attempt filed instead of a 409 for overlapping itself. The employee's row lock
+    serialises concurrent retries, so the second one finds the first one's stored answer.
+    """
     employee = await _lock_employee(session, actor, data.employee_id)
+    stored = await approvals.stored_answer(session, actor, idem)
+    if stored is not None:
+        earlier = await session.get(LeaveRequest, int(stored["leave_request_id"]))
+        if earlier is not None:  # the row lock goes with the request's transaction
+            return Filed(earlier, replayed=True)
     if not employee.active:
         raise ValidationFailedError(
             "this person has left", errors=[{"field": "employee_id", "message": "inactive"}]
@@ -370,8 +393,9 @@ async def file_leave(session: AsyncSession, actor: Principal, data: LeaveInput) 
         summary=f"{employee.name}: {lt.code} {span}" + (f" ({data.half})" if data.half else ""),
     )
     leave.approval_id = request.id
+    approvals.remember(session, actor, idem, 201, {"leave_request_id": leave.id})
     await session.commit()
-    return leave
+    return Filed(leave)
 
 
 # ---------------------------------------------------------------- reading

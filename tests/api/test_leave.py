@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from scheduler.approvals.service import local_today
@@ -509,3 +510,33 @@ async def test_approved_leave_marks_the_published_roster_and_shows_shortfall(
         cells_rows = await cells_of(s, after.id)
         marked = {c.date for c in cells_rows if c.employee_id == agent and c.absence == "unpaid"}
     assert marked == set(worked)
+
+
+async def test_a_retried_leave_request_is_filed_once(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    """A phone on a bad connection sends again: the same key answers the first request."""
+    mon = monday()
+    body = {"type": "annual", "start_date": mon.isoformat(), "end_date": mon.isoformat()}
+    headers = {**world.headers("agent"), "Idempotency-Key": "leave-tap-1"}
+    answers = await asyncio.gather(
+        *(client.post("/leave-requests", json=body, headers=headers) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 201], [r.text for r in answers]
+    assert len({r.json()["id"] for r in answers}) == 1
+    assert all(
+        r.headers.get("Idempotent-Replayed") == "true" for r in answers if r.status_code == 200
+    )
+    listed = await client.get("/leave-requests", headers=world.headers("agent"))
+    assert listed.json()["total"] == 1
+    # The same key with another request is refused and changes nothing.
+    before = await snapshot(sessionmaker)
+    other = {**body, "type": "personal"}
+    assert_problem(
+        await client.post("/leave-requests", json=other, headers=headers),
+        422,
+        field="Idempotency-Key",
+    )
+    assert await snapshot(sessionmaker) == before
+    # Without a key, a second identical request is the overlap it really is.
+    assert_problem(await file_leave(client, world, "agent", **body), 409, field="start_date")
