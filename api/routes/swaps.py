@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from litestar import get, post
+from litestar import Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import ConflictProblem, UnprocessableProblem
+from api.schemas.headers import IdempotencyKey
 from api.schemas.query import Limit, Offset
 from api.schemas.swaps import SwapIn, SwapOut, SwapResponseIn
+from scheduler.approvals.service import Idempotency
 from scheduler.auth.principal import Principal
 from scheduler.swaps import service
 from scheduler.swaps.models import SwapRequest
@@ -49,19 +52,27 @@ async def propose_swap(
     data: JSONBody[SwapIn],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-) -> SwapOut:
-    """Propose a swap (or, without ``colleague_date``, give the shift away); shows violations."""
-    swap = await service.propose(
-        db_session,
-        principal,
-        service.SwapInput(
-            requester_date=data.date,
-            colleague_id=data.colleague_id,
-            colleague_date=data.colleague_date,
-            note=data.note,
-        ),
+    idempotency_key: IdempotencyKey = None,
+) -> Response[SwapOut]:
+    """Propose a swap (or, without ``colleague_date``, give the shift away); shows violations.
+
+    With an ``Idempotency-Key``, a retry answers the swap the first attempt proposed (200,
+    ``Idempotent-Replayed: true``).
+    """
+    request = service.SwapInput(
+        requester_date=data.date,
+        colleague_id=data.colleague_id,
+        colleague_date=data.colleague_date,
+        note=data.note,
     )
-    return swap_out(swap)
+    fields = {k: str(v) for k, v in dataclasses.asdict(request).items()}
+    idem = Idempotency.of(idempotency_key, {"op": "propose_swap", **fields})
+    proposed = await service.propose(db_session, principal, request, idem)
+    if proposed.replayed:
+        return Response(
+            swap_out(proposed.swap), status_code=200, headers={"Idempotent-Replayed": "true"}
+        )
+    return Response(swap_out(proposed.swap), status_code=201)
 
 
 @get("/swaps", tags=["swaps"])

@@ -176,10 +176,39 @@ def _bad(message: str, field: str, detail: str) -> ValidationFailedError:
     return ValidationFailedError(detail, errors=[{"field": field, "message": message}])
 
 
-async def propose(session: AsyncSession, actor: Principal, data: SwapInput) -> SwapRequest:
-    """Propose a swap or give-away of the actor's own shift (commits)."""
+@dataclass(frozen=True, slots=True)
+class Proposed:
+    """A swap as proposed, and whether this was a retry answered with the stored one."""
+
+    swap: SwapRequest
+    replayed: bool = False
+
+
+async def _proposed_before(
+    session: AsyncSession, actor: Principal, idem: approvals.Idempotency | None
+) -> Proposed | None:
+    stored = await approvals.stored_answer(session, actor, idem)
+    if stored is None:
+        return None
+    swap = await session.get(SwapRequest, int(stored["swap_id"]))
+    return Proposed(swap, replayed=True) if swap is not None else None
+
+
+async def propose(
+    session: AsyncSession,
+    actor: Principal,
+    data: SwapInput,
+    idem: approvals.Idempotency | None = None,
+) -> Proposed:
+    """Propose a swap or give-away of the actor's own shift (commits).
+
+    With an ``Idempotency-Key``, a retry gets the swap the first attempt proposed; a concurrent
+    retry loses the race on the shifts' claims and then finds the winner's stored answer.
+    """
     if actor.employee_id is None:
         raise PermissionDeniedError("only staff with shifts propose swaps")
+    if (before := await _proposed_before(session, actor, idem)) is not None:
+        return before
     me = await session.get(Employee, actor.employee_id)
     other = await session.get(Employee, data.colleague_id)
     assert me is not None
@@ -249,16 +278,19 @@ async def propose(session: AsyncSession, actor: Principal, data: SwapInput) -> S
     session.add(swap)
     await session.flush()
     session.add_all(SwapClaim(employee_id=e, date=d, swap_id=swap.id) for e, d in changes_of(swap))
+    approvals.remember(session, actor, idem, 201, {"swap_id": swap.id})
     try:
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
+        if (before := await _proposed_before(session, actor, idem)) is not None:
+            return before
         raise ConflictError(
             "one of these shifts is already part of an open swap",
             errors=[{"field": "date", "message": "already in an open swap"}],
         ) from exc
     await session.commit()
-    return swap
+    return Proposed(swap)
 
 
 def _may_see(actor: Principal, swap: SwapRequest) -> bool:

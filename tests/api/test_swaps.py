@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -205,3 +206,23 @@ async def test_give_away_and_bad_swaps(
     )
     wd = await client.post(f"/swaps/{w.json()['id']}/withdraw", headers=world.headers(f"u{a}"))
     assert wd.json()["status"] == "withdrawn"
+
+
+async def test_a_retried_swap_proposal_is_made_once(
+    client: Client, world: World, sessionmaker: SM, roster_id: int
+) -> None:
+    a, b, d = await find_same_day_swap(sessionmaker, roster_id, broken_rule=None)
+    body = {"date": d.isoformat(), "colleague_id": b, "colleague_date": d.isoformat()}
+    headers = {**world.headers(f"u{a}"), "Idempotency-Key": "swap-tap-1"}
+    answers = await asyncio.gather(
+        *(client.post("/swaps", json=body, headers=headers) for _ in range(3))
+    )
+    assert sorted(r.status_code for r in answers) == [200, 200, 201], [r.text for r in answers]
+    assert len({r.json()["id"] for r in answers}) == 1
+    mine = await client.get("/swaps", headers=world.headers(f"u{a}"))
+    assert len(mine.json()) == 1
+    assert_problem(
+        await client.post("/swaps", json={**body, "note": "other"}, headers=headers),
+        422,
+        field="Idempotency-Key",
+    )
