@@ -1,13 +1,15 @@
-"""Implied lower bounds: valid constraints that cut off no roster and tighten the bound.
+"""Implied lower bounds: proven by small relaxations, they cut off no roster.
 
 CP-SAT's LP relaxation proves little about this model's soft costs: it sets every
 count of a fairness group to the same fraction, and a single rest day or an unmet
 request that a person's own history forces costs a fraction of a unit in the LP.
-Two small relaxations, solved exactly before the main search, prove more, and each
-is added to the main model as ``(the terms it bounds) >= (its proven bound)``. Every
-roster satisfies these constraints (each relaxation is a relaxation of the roster
-problem restricted to those terms), so no roster is cut off, the checker is
-untouched, and the LP carries the bounds into the objective bound.
+Two small relaxations, solved exactly before the main search, prove more. Each bounds
+a disjoint set of penalty terms (every term is non-negative), so the sum of their
+bounds is a lower bound on the whole objective, and it becomes the lower end of the
+objective's domain (:func:`objective_at_least`). Every roster costs at least that
+(each relaxation is a relaxation of the roster problem restricted to its terms), so no
+roster is cut off and the checker is untouched; only the proof of optimality comes
+sooner.
 
 **Counting relaxation** (fairness spreads and demand slacks). If a team's late rows
 ask for 170 late shifts in the month and 23 comparable agents plus 2 part-timers of

@@ -60,9 +60,9 @@ class SolveOptions:
         greedy_hint: Start the search from a greedy roster.
         hint: A roster to start from (e.g. the previous version), overrides greedy.
         relative_gap: Stop when the proven gap falls below this.
-        implied_bounds: Before the search, prove lower bounds with small relaxations
-            (:mod:`solver.bounds`) and add them as constraints; they cut off no
-            roster, so they only change how soon a roster is proven optimal.
+        implied_bounds: Before the search, prove a lower bound with small relaxations
+            (:mod:`solver.bounds`) and make it the objective's lower end; it cuts off
+            no roster, so it only changes how soon a roster is proven optimal.
         implied_bounds_time: At most this share of ``time_limit`` goes to them.
         fairness_phase: Share of the remaining time for a first phase that replaces
             each fairness spread by every count's distance from the relaxation's band
@@ -390,7 +390,7 @@ def solve(
         )
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
         status = SolveStatus.CANCELLED if cancelled.is_set() else SolveStatus.FEASIBLE
-        return _from_grid(problem, fallback[0], status, callback, total, fallback[1], 0.0)
+        return _from_grid(problem, fallback[0], status, callback, total, fallback[1], proven)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         status = (
             SolveStatus.CANCELLED_NO_SOLUTION
