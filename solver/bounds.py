@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -274,6 +274,7 @@ def add_implied_bounds(
     time_budget: float,
     *,
     wall_clock: bool = True,
+    stop: Callable[[], bool] | None = None,
 ) -> BoundsReport:
     """Solve the relaxations and restrict the objective to at least their sum.
 
@@ -281,6 +282,8 @@ def add_implied_bounds(
     stopping early only leaves bounds out, it never makes one wrong. With
     ``wall_clock=False`` (a deterministic solve) every person is bounded, each solve
     within its deterministic limit, so the result does not depend on the machine's load.
+    ``stop`` is asked between relaxations (each at most a couple of seconds), so a
+    cancelled solve does not first spend its whole bounds budget.
     """
     started = time.monotonic()
     counting = 0
@@ -298,7 +301,7 @@ def add_implied_bounds(
             own.setdefault(t.staff, []).append(t)
     for e in own:
         left = time_budget - (time.monotonic() - started) if wall_clock else PERSON_TIME
-        if left <= 0:
+        if left <= 0 or (stop is not None and stop()):
             break
         bound = person_bound(ctx.problem, e, min(PERSON_TIME, left))
         if bound is not None and bound > 0:

@@ -319,6 +319,7 @@ def solve(
             built.terms,
             options.time_limit * options.implied_bounds_time,
             wall_clock=options.deterministic_time is None,
+            stop=cancel.is_set if cancel is not None else None,
         )
         log.info(
             "implied bounds: counting %d, %d people %d, in %.2fs",

@@ -119,3 +119,17 @@ def test_objective_domain_keeps_every_value_from_the_bound_up() -> None:
     solver = cp_model.CpSolver()
     assert solver.solve(model) == cp_model.OPTIMAL
     assert solver.objective_value == 10
+
+
+def test_a_cancelled_solve_stops_bounding_people() -> None:
+    """Cancellation is checked between the one-person relaxations, not after all of them."""
+    built = build_model(_history_conflict())
+    asked: list[bool] = []
+
+    def stop() -> bool:
+        asked.append(True)
+        return True
+
+    report = add_implied_bounds(built.ctx, built.terms, 5.0, stop=stop)
+    assert asked
+    assert report.persons == {}
