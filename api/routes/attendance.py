@@ -41,6 +41,7 @@ from api.schemas.attendance import (
     PunchOut,
     SummaryOut,
 )
+from api.schemas.headers import IdempotencyKey
 from scheduler.attendance import corrections, exports, punches, service
 from scheduler.attendance.models import AttendanceDevice, CorrectionRequest, Punch
 from scheduler.attendance.service import PersonMonth
@@ -48,14 +49,6 @@ from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
 from scheduler.rosters.store import month_end, parse_month
 
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name="Idempotency-Key",
-        max_length=200,
-        description="Send the same key when retrying: the punch is stored once.",
-    ),
-]
 DeviceAuthorization = Annotated[
     str | None,
     HeaderParameter(name="Authorization", description="Device <device id>:<secret>"),

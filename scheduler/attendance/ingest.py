@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,7 +41,12 @@ LINGER_SECONDS = 0.05
 _Pending = tuple[dict[str, Any], "asyncio.Future[int | None]"]
 
 
-def _statement(dialect: str) -> Any:
+@lru_cache(maxsize=4)
+def insert_statement(dialect: str) -> Any:
+    """The one INSERT of punches: nothing if the (actor, key) is stored; id, actor and key back.
+
+    Also the single-row insert of ``punches`` (keyless punches, the embedded SQLite default).
+    """
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         make(Punch)
@@ -60,7 +66,7 @@ class PunchWriter:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
-        self._stmt = _statement(engine.dialect.name)
+        self._stmt = insert_statement(engine.dialect.name)
         self._pending: list[_Pending] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -30,11 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from scheduler.attendance.ingest import writer_for
+from scheduler.attendance.ingest import insert_statement, writer_for
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
@@ -504,7 +503,6 @@ _PUNCH_COLUMNS = (
     "created_by",
     "created_at",
 )
-_INSERTS: dict[str, Any] = {}
 #: Hands out the request's connection when it is first needed.
 ConnectionSource = Callable[[], Awaitable[AsyncConnection]]
 
@@ -515,17 +513,8 @@ def _values(punch: Punch) -> dict[str, Any]:
 
 async def _insert(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
     """INSERT one punch, nothing if its key is stored already; the new id, or None."""
-    name = conn.dialect.name
-    stmt = _INSERTS.get(name)
-    if stmt is None:
-        dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
-        stmt = _INSERTS[name] = (
-            dialect_insert(Punch)
-            .on_conflict_do_nothing(index_elements=["actor", "idempotency_key"])
-            .returning(Punch.id)
-        )
-    new_id = (await conn.execute(stmt, values)).scalar()
-    return int(new_id) if new_id is not None else None
+    row = (await conn.execute(insert_statement(conn.dialect.name), values)).first()
+    return int(row[0]) if row is not None else None
 
 
 async def _answer_conflict(
