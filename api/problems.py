@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
+import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
     NotAuthorizedException,
     NotFoundException,
     ValidationException,
@@ -123,10 +126,37 @@ def _validation_errors(extra: Any) -> list[dict[str, Any]]:
     return errors
 
 
+def _body_shape_error(exc: HTTPException) -> list[dict[str, Any]] | None:
+    """The client's error hidden in a 500 Litestar raises while binding a request body.
+
+    When msgspec rejects a body (an array where an object field is declared, say) and Litestar's
+    second pass cannot attribute the message to a parameter, Litestar answers 500. The cause
+    still names the field; it is the client's mistake, so it is answered 400.
+    """
+    cause = exc.__cause__
+    if not isinstance(exc, InternalServerException) or not isinstance(cause, msgspec.ValidationError):
+        return None
+    message = str(cause)
+    field, source = None, None
+    if m := _AT_PATH.search(message):
+        path = m.group(1)
+        if path == "data" or path.startswith("data."):
+            field, source = path.removeprefix("data").removeprefix(".") or None, "body"
+        else:
+            field = path or None
+        message = _AT_PATH.sub("", message)
+    return [{"field": field, "source": source, "message": message}]
+
+
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Litestar's own errors (validation, 404 route, 405, 401 from the auth middleware...)."""
     status = exc.status_code
     headers = dict(exc.headers or {})
+    if (errors := _body_shape_error(exc)) is not None:
+        detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors)
+        return problem_response(request, 400, detail, errors=errors)
+    if status >= 500:
+        log.error("server_error", exc_info=exc, path=request.url.path)
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc.extra)
         detail = "; ".join(
@@ -184,12 +214,26 @@ def handle_stale_data(request: Request[Any, Any, Any], exc: StaleDataError) -> R
     )
 
 
+def _number_out_of_range(request: Request[Any, Any, Any], what: str) -> Response[Any]:
+    return problem_response(
+        request,
+        400,
+        f"a number in the request is out of range: {what}"
+        " (identifiers and counts are 64-bit integers, some counts 32-bit)",
+    )
+
+
 def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     """A lost database connection is the database's outage, not a bug: 503, try again.
 
     The pool has already been invalidated by SQLAlchemy, so the retry gets a fresh connection.
-    Every other driver error is a bug and answered as one.
+    A number from the request too large for its column (an id of 30 digits in a path) is refused
+    by asyncpg before it reaches the server: the client's mistake, 400. Every other driver error
+    is a bug and answered as one.
     """
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    if isinstance(cause, asyncpg.exceptions.DataError) and "out of int" in str(cause):
+        return _number_out_of_range(request, str(cause).rsplit(": ", 1)[-1])
     if not exc.connection_invalidated:
         return handle_unexpected(request, exc)
     log.warning("database_connection_lost", error=str(exc.orig)[:300], path=request.url.path)
@@ -210,6 +254,13 @@ def handle_pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeoutError) 
         "the service is overloaded; send the request again",
         headers={"Retry-After": "2"},
     )
+
+
+def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Response[Any]:
+    """SQLite's driver refuses integers beyond 64 bits with OverflowError: a client's number."""
+    if "too large to convert" in str(exc) or "int too big" in str(exc):
+        return _number_out_of_range(request, str(exc))
+    return handle_unexpected(request, exc)
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -278,6 +329,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DBAPIError: handle_database_error,
     PoolTimeoutError: handle_pool_timeout,
     StaleDataError: handle_stale_data,
+    OverflowError: handle_overflow,
     Exception: handle_unexpected,
 }
 

@@ -95,6 +95,38 @@ async def test_validation_errors_name_field_and_reason(client: Client, world: Wo
     assert "department_id" in body["detail"]
 
 
+async def test_body_of_the_wrong_shape_is_400_naming_the_field(client: Client, world: World) -> None:
+    """An array where the settings object belongs: the client's mistake, not a server error."""
+    r = await client.put(
+        f"/departments/{world.cs_id}/roster-config",
+        json={"settings": [None, None], "version": None},
+        headers=world.headers("manager"),
+    )
+    body = assert_problem(r, 400)
+    assert body["errors"][0]["field"] == "settings"
+    assert "object" in body["errors"][0]["message"]
+
+
+HUGE = str(10**25)
+
+
+@pytest.mark.parametrize(
+    ("who", "path"),
+    [
+        ("admin", f"/users/{HUGE}"),
+        ("admin", f"/employees/{HUGE}"),
+        ("manager", f"/leave-requests/{HUGE}"),
+        ("manager", f"/rosters?offset={HUGE}"),
+    ],
+    ids=["path-user", "path-employee", "path-leave", "query-offset"],
+)
+async def test_number_beyond_64_bits_is_400(client: Client, world: World, who: str, path: str) -> None:
+    """An id of 26 digits is refused as input on PostgreSQL and SQLite alike, never a 500."""
+    r = await client.get(path, headers=world.headers(who))
+    body = assert_problem(r, 400)
+    assert "out of range" in body["detail"]
+
+
 async def test_well_formed_request_id_is_echoed(client: Client, world: World) -> None:
     rid = "gateway-1234abcd"
     r = await client.get(
