@@ -22,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from solver.bounds import add_implied_bounds
 from solver.check import OFF, check, check_grid, from_grid
+from solver.decompose import block_search, team_blocks
 from solver.hint import greedy_grid
 from solver.objective import objective_expr, set_objective
 from solver.problem import RosterProblem
@@ -240,14 +241,23 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
 
 def configure(
-    solver: cp_model.CpSolver, options: SolveOptions, *, time_limit: float | None = None
+    solver: cp_model.CpSolver,
+    options: SolveOptions,
+    *,
+    time_limit: float | None = None,
+    deterministic_time: float | None = None,
 ) -> None:
-    """Apply options to a CP-SAT solver and route its log to ``logging``."""
+    """Apply options to a CP-SAT solver and route its log to ``logging``.
+
+    ``time_limit`` and ``deterministic_time`` override the options' limits (for a phase).
+    """
     params = solver.parameters
     params.max_time_in_seconds = options.time_limit if time_limit is None else time_limit
     params.num_workers = options.num_workers
     params.random_seed = options.seed
-    if options.deterministic_time is not None:
+    if deterministic_time is not None:
+        params.max_deterministic_time = deterministic_time
+    elif options.deterministic_time is not None:
         params.max_deterministic_time = options.deterministic_time
     if options.relative_gap > 0:
         params.relative_gap_limit = options.relative_gap
@@ -313,6 +323,7 @@ def solve(
     remaining = options.time_limit
     levels: dict[tuple[str, int], tuple[int, int]] = {}
     proven = 0.0
+    bounded = False  # whether ``proven`` is a proven lower bound
     if options.implied_bounds and not (cancel is not None and cancel.is_set()):
         bounds = add_implied_bounds(
             built.ctx,
@@ -329,7 +340,7 @@ def solve(
             bounds.elapsed,
         )
         remaining = max(0.01, options.time_limit - bounds.elapsed)
-        levels, proven = bounds.levels, float(bounds.total)
+        levels, proven, bounded = bounds.levels, float(bounds.total), True
     solver = cp_model.CpSolver()
     configure(solver, options, time_limit=remaining)
     active = [solver]  # the CP-SAT solve a cancellation must stop
@@ -339,43 +350,76 @@ def solve(
     if cancel is not None:
 
         def watch() -> None:
+            # Keeps stopping the latest solve: a phase may start another one (a block
+            # search starts many) just after a cancellation, and stopping a solver
+            # before its solve has begun does nothing.
             while not done.wait(0.02):
                 if cancel.is_set():
                     cancelled.set()
                     active[-1].stop_search()
-                    return
 
         watcher = threading.Thread(target=watch, name="solver-cancel", daemon=True)
         watcher.start()
+    best: list[tuple[list[list[int]], int]] = [] if fallback is None else [fallback]
+
+    def better(grid: list[list[int]]) -> bool:
+        """Keep and report a roster if the checker finds it valid and cheaper.
+
+        True once the best roster's cost is the proven bound: it is optimal.
+        """
+        report = check_grid(problem, grid)
+        if report.valid and (not best or report.objective < best[-1][1]):
+            best.append((grid, report.objective))
+            callback.found(report.objective, proven)
+        return bool(best) and best[-1][1] <= proven
+
+    # The best roster costs the proven bound (every term is non-negative, so a bound
+    # of 0 proves as much as any other): it is optimal.
+    at_bound = bounded and fallback is not None and fallback[1] <= proven
     try:
-        if levels and fallback is not None and options.fairness_phase > 0:
+        if levels and fallback is not None and options.fairness_phase > 0 and not at_bound:
             phase_started = time.monotonic()
             grid = _fairness_phase(
-                problem, levels, fallback[0], options, remaining * options.fairness_phase, active
+                problem,
+                levels,
+                fallback[0],
+                options,
+                remaining * options.fairness_phase,
+                active,
+                stopped=cancelled.is_set,
+                better=better,
             )
             if grid is not None and not cancelled.is_set():
-                report = check_grid(problem, grid)
-                if report.valid and report.objective < fallback[1]:
-                    fallback = (grid, report.objective)
-                    callback.found(report.objective, proven)
+                better(grid)
+            fallback = best[-1]
+            at_bound = fallback[1] <= proven
             remaining = max(0.01, remaining - (time.monotonic() - phase_started))
             solver.parameters.max_time_in_seconds = remaining
             if options.deterministic_time is not None:
                 share = options.deterministic_time * (1 - options.fairness_phase)
                 solver.parameters.max_deterministic_time = share
-        if fallback is not None and not complete_hint(built, fallback[0], options):
-            log.error("the model rejects a start roster that the checker accepts")
-        active.append(solver)
-        if cancelled.is_set() or (cancel is not None and cancel.is_set()):
-            cancelled.set()
-            code = cp_model.UNKNOWN
+        if at_bound and not cancelled.is_set():
+            # The roster costs what the relaxations proved every roster costs, so it is
+            # optimal; the main search would only prove that again after its presolve.
+            code = cp_model.OPTIMAL
         else:
-            code = solver.solve(built.model, callback)
+            if fallback is not None and not complete_hint(built, fallback[0], options):
+                log.error("the model rejects a start roster that the checker accepts")
+            active.append(solver)
+            if cancelled.is_set() or (cancel is not None and cancel.is_set()):
+                cancelled.set()
+                code = cp_model.UNKNOWN
+            else:
+                code = solver.solve(built.model, callback)
     finally:
         done.set()
         if watcher is not None:
             watcher.join()
     total = time.monotonic() - started
+    if at_bound and code == cp_model.OPTIMAL and fallback is not None:
+        return _from_grid(
+            problem, fallback[0], SolveStatus.OPTIMAL, callback, total, fallback[1], proven
+        )
     if code == cp_model.MODEL_INVALID:
         raise SolverBugError(f"invalid CP-SAT model: {built.model.validate()}")
     if code == cp_model.INFEASIBLE:
@@ -415,6 +459,9 @@ def _fairness_phase(
     options: SolveOptions,
     time_limit: float,
     active: list[cp_model.CpSolver],
+    *,
+    stopped: Callable[[], bool],
+    better: Callable[[list[list[int]]], bool],
 ) -> list[list[int]] | None:
     """The first phase: the same rules, each fairness spread replaced by a gradient.
 
@@ -425,10 +472,43 @@ def _fairness_phase(
     rewards every single move towards it. The roster found is valid for the real model
     (same hard rules) and becomes its complete hint; the real objective decides what
     is reported, so this phase only changes where the search starts.
+
+    With two or more teams the phase is a block search (:mod:`solver.decompose`): one
+    team re-solved at a time, everyone else fixed. Each better roster goes to
+    ``better`` (checked, reported); it answers True when the roster is at the proven
+    bound, which ends the phase. ``stopped`` is a cancellation asked between sub-solves.
     """
     phase = build_model(problem, fairness_levels=levels)
     if not complete_hint(phase, grid, options):
         return None
+    blocks = team_blocks(problem, phase.vars)
+    if len(blocks) >= 2:
+        det_budget = None
+        if options.deterministic_time is not None:
+            det_budget = options.deterministic_time * options.fairness_phase
+        values, stats = block_search(
+            phase.model,
+            blocks,
+            list(phase.model.proto.solution_hint.values),
+            deadline=time.monotonic() + time_limit,
+            configure=lambda s, wall, det: configure(
+                s, options, time_limit=wall, deterministic_time=det
+            ),
+            solve_limit=max(1.0, time_limit / len(blocks)),
+            deterministic_budget=det_budget,
+            active=active,
+            stopped=stopped,
+            improved=lambda vals: better(extract_grid(problem, phase, lambda x: vals[x.Index()])),
+        )
+        log.info(
+            "team search: %d sub-solves (%d proven), %d better, %d rounds, in %.2fs",
+            stats.solves,
+            stats.proven_blocks,
+            stats.improvements,
+            stats.rounds,
+            stats.elapsed,
+        )
+        return extract_grid(problem, phase, lambda x: values[x.Index()])
     solver = cp_model.CpSolver()
     configure(solver, options, time_limit=time_limit)
     if options.deterministic_time is not None:
