@@ -134,7 +134,9 @@ def _body_shape_error(exc: HTTPException) -> list[dict[str, Any]] | None:
     still names the field; it is the client's mistake, so it is answered 400.
     """
     cause = exc.__cause__
-    if not isinstance(exc, InternalServerException) or not isinstance(cause, msgspec.ValidationError):
+    if not isinstance(exc, InternalServerException) or not isinstance(
+        cause, msgspec.ValidationError
+    ):
         return None
     message = str(cause)
     field, source = None, None
@@ -228,12 +230,17 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
 
     The pool has already been invalidated by SQLAlchemy, so the retry gets a fresh connection.
     A number from the request too large for its column (an id of 30 digits in a path) is refused
-    by asyncpg before it reaches the server: the client's mistake, 400. Every other driver error
-    is a bug and answered as one.
+    by asyncpg before it reaches the server, and PostgreSQL refuses text holding NUL: the
+    client's mistakes, 400. Every other driver error is a bug and answered as one.
     """
     cause = exc.orig.__cause__ if exc.orig is not None else None
     if isinstance(cause, asyncpg.exceptions.DataError) and "out of int" in str(cause):
         return _number_out_of_range(request, str(cause).rsplit(": ", 1)[-1])
+    if isinstance(cause, asyncpg.exceptions.CharacterNotInRepertoireError):
+        # PostgreSQL text cannot hold U+0000; a NUL in a name, a reason or a search is input.
+        return problem_response(
+            request, 400, "text in the request contains a character that cannot be stored (NUL)"
+        )
     if not exc.connection_invalidated:
         return handle_unexpected(request, exc)
     log.warning("database_connection_lost", error=str(exc.orig)[:300], path=request.url.path)

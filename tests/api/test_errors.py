@@ -95,7 +95,9 @@ async def test_validation_errors_name_field_and_reason(client: Client, world: Wo
     assert "department_id" in body["detail"]
 
 
-async def test_body_of_the_wrong_shape_is_400_naming_the_field(client: Client, world: World) -> None:
+async def test_body_of_the_wrong_shape_is_400_naming_the_field(
+    client: Client, world: World
+) -> None:
     """An array where the settings object belongs: the client's mistake, not a server error."""
     r = await client.put(
         f"/departments/{world.cs_id}/roster-config",
@@ -120,11 +122,45 @@ HUGE = str(10**25)
     ],
     ids=["path-user", "path-employee", "path-leave", "query-offset"],
 )
-async def test_number_beyond_64_bits_is_400(client: Client, world: World, who: str, path: str) -> None:
+async def test_number_beyond_64_bits_is_400(
+    client: Client, world: World, who: str, path: str
+) -> None:
     """An id of 26 digits is refused as input on PostgreSQL and SQLite alike, never a 500."""
     r = await client.get(path, headers=world.headers(who))
     body = assert_problem(r, 400)
     assert "out of range" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/employees", {"params": {"q": "li\x00wei"}}),
+        (
+            "POST",
+            "/leave-requests",
+            {
+                "json": {
+                    "type": "annual",
+                    "start_date": "2031-03-03",
+                    "end_date": "2031-03-03",
+                    "reason": "bad\x00byte",
+                }
+            },
+        ),
+    ],
+    ids=["query", "body"],
+)
+async def test_nul_in_text_is_400_and_nothing_is_stored(
+    client: Client, world: World, database_url: str, method: str, path: str, kwargs: dict[str, Any]
+) -> None:
+    """PostgreSQL text cannot hold U+0000: the request is refused as input (SQLite stores it)."""
+    r = await client.request(method, path, headers=world.headers("agent"), **kwargs)
+    if database_url.startswith("sqlite"):
+        assert r.status_code < 500
+        return
+    assert "NUL" in assert_problem(r, 400)["detail"]
+    mine = await client.get("/leave-requests", headers=world.headers("agent"))
+    assert all("\x00" not in (item.get("reason") or "") for item in mine.json()["items"])
 
 
 async def test_well_formed_request_id_is_echoed(client: Client, world: World) -> None:
