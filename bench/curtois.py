@@ -13,8 +13,11 @@ import re
 import sys
 from pathlib import Path
 
+from ortools.sat import sat_parameters_pb2
+
 from solver.check import check
 from solver.curtois import read_instance, write_solution
+from solver.lns import LnsOptions, solve_with_lns
 from solver.solve import SolveOptions, solve
 
 BEST_KNOWN = {
@@ -24,7 +27,7 @@ BEST_KNOWN = {
 }  # fmt: skip
 
 
-CPSAT_PARAMETERS: dict[str, bool | int | float | str] = {
+CPSAT_PARAMETERS: dict[str, bool | int | float | str | tuple[str, ...]] = {
     "optimize_with_core": True,
     "linearization_level": 2,
 }
@@ -33,11 +36,18 @@ the full LP relaxation, measured on Instances 1-10 at 60 s and 2 workers
 (bench/RESULTS.md)."""
 
 
-def _param(text: str) -> tuple[str, bool | int | float | str]:
-    """``KEY=VALUE`` with VALUE read as a bool, int, float or string."""
+def _param(text: str) -> tuple[str, bool | int | float | str | tuple[str, ...]]:
+    """``KEY=VALUE`` with VALUE read as a bool, int, float or string.
+
+    A repeated CP-SAT field (``subsolvers``, ``ignore_subsolvers``...) takes a
+    comma-separated list of strings, so a subsolver mix can be given on the command line.
+    """
     key, sep, raw = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    field = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name.get(key)
+    if field is not None and field.label == field.LABEL_REPEATED:
+        return key, tuple(part for part in raw.split(",") if part)
     value: bool | int | float | str
     if raw.lower() in ("true", "false"):
         value = raw.lower() == "true"
@@ -68,20 +78,39 @@ def main(argv: list[str] | None = None) -> int:
         help="CP-SAT parameter for the search, overriding CPSAT_PARAMETERS (repeatable)",
     )
     parser.add_argument("--log", action="store_true", help="CP-SAT search log to stderr")
+    parser.add_argument(
+        "--no-lns",
+        action="store_true",
+        help="CP-SAT alone for the whole time limit (no roster LNS after the first phase)",
+    )
+    parser.add_argument(
+        "--lns-first",
+        type=float,
+        default=LnsOptions.first_phase,
+        help="share of the time limit for the first CP-SAT phase before the roster LNS",
+    )
+    parser.add_argument(
+        "--lns-sub-time",
+        type=float,
+        default=LnsOptions.sub_time,
+        help="seconds per LNS sub-solve",
+    )
     args = parser.parse_args(argv)
     if args.log:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     problem = read_instance(args.instance.read_text(encoding="utf-8"), args.instance.stem)
-    sol = solve(
-        problem,
-        SolveOptions(
-            time_limit=args.time_limit,
-            num_workers=args.workers,
-            seed=args.seed,
-            log_search=args.log,
-            cpsat_parameters={**CPSAT_PARAMETERS, **dict(args.param)},
-        ),
+    options = SolveOptions(
+        time_limit=args.time_limit,
+        num_workers=args.workers,
+        seed=args.seed,
+        log_search=args.log,
+        cpsat_parameters={**CPSAT_PARAMETERS, **dict(args.param)},
     )
+    if args.no_lns:
+        sol = solve(problem, options)
+    else:
+        lns = LnsOptions(first_phase=args.lns_first, sub_time=args.lns_sub_time)
+        sol = solve_with_lns(problem, options, lns)
     if sol.assignment is None:
         print(f"{args.instance.name}: {sol.status.value}, no solution")
         return 1

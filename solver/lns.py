@@ -1,0 +1,337 @@
+"""Large-neighbourhood search over roster cells: people, day windows and blocks.
+
+Why: after its first seconds, CP-SAT's own neighbourhoods (random or graph-based sets
+of variables and constraints) stop paying on rosters whose rows are tightly bound
+(Curtois & Qu Instances 6-10: 17-18 shifts in 28 days, runs of 2-5 days, rests of 2 or
+more), because a better roster moves whole runs in several rows at once. Here each
+neighbourhood frees whole *cells* (a person's day: every shift Boolean and the day-off
+Boolean), so a sub-solve can rebuild runs:
+
+* **people**: a few people's whole rows (who works which runs);
+* **window**: every person on a few consecutive days (who covers those days);
+* **block**: half the people, chosen at random, on a longer window.
+
+Every other cell is fixed to the incumbent, the objective's domain is capped at the
+incumbent's cost and the incumbent is the hint, so each sub-solve (one CP-SAT worker,
+full LP) starts feasible and only looks for an equal or better roster; an equal one is
+accepted too (it moves the search along a plateau). Each kind's size grows after a
+sub-solve proved its neighbourhood optimal and shrinks after one that did not, so about
+half of them close, as CP-SAT does for its own. ``num_workers`` threads run sub-solves
+side by side (CP-SAT releases the GIL).
+
+The model is the one :func:`solver.solve.build_model` builds from the RosterProblem, so
+every rule and cost is the product's; the result is re-scored by the checker.
+Measured in bench/RESULTS.md section 2d.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from ortools.sat.python import cp_model
+
+from solver.check import check, from_grid
+from solver.problem import RosterProblem
+from solver.result import Progress, RosterSolution, SolveStatus
+from solver.solve import (
+    BuiltModel,
+    CancelToken,
+    SolveOptions,
+    build_model,
+    complete_hint,
+    extract_grid,
+    grid_from_assignment,
+    solve,
+)
+
+KINDS = ("people", "window", "block")
+"""The neighbourhood kinds, drawn uniformly."""
+
+
+@dataclass(frozen=True)
+class LnsOptions:
+    """How the roster LNS shares its time.
+
+    Attributes:
+        first_phase: Share of the time limit for the ordinary :func:`solver.solve.solve`
+            that gives the first roster (and the proven bound); the rest is LNS.
+        sub_time: Seconds per sub-solve (the size adaptation keeps about half of them
+            proven optimal within it).
+        people: Initial number of people freed by a *people* neighbourhood.
+        window: Initial days of a *window* neighbourhood.
+        block: Initial days of a *block* neighbourhood.
+    """
+
+    first_phase: float = 0.05
+    sub_time: float = 1.0
+    people: int = 4
+    window: int = 7
+    block: int = 8
+
+    def __post_init__(self) -> None:
+        """Reject shares and sizes that leave no search."""
+        if not 0 < self.first_phase < 1:
+            raise ValueError("first_phase: must be in (0, 1)")
+        if not self.sub_time > 0:
+            raise ValueError("sub_time: must be > 0")
+        if min(self.people, self.window, self.block) < 1:
+            raise ValueError("people, window, block: must be >= 1")
+
+
+class _Search:
+    """The incumbent, the neighbourhood sizes and the counters, shared by the threads."""
+
+    def __init__(
+        self, built: BuiltModel, values: list[int], objective: int, lns: LnsOptions
+    ) -> None:
+        p = built.ctx.problem
+        self.built = built
+        self.lock = threading.Lock()
+        self.values = values
+        self.objective = objective
+        self.sizes = {"people": lns.people, "window": lns.window, "block": lns.block}
+        self.limits = {"people": len(p.staff), "window": p.num_days, "block": p.num_days}
+        self.calls = 0
+        self.improvements = 0
+        v = built.vars
+        self.cells = [
+            [
+                [v.off[e][d].Index(), *(x.Index() for x in v.x[e][d] if x is not None)]
+                for d in range(p.num_days)
+            ]
+            for e in range(len(p.staff))
+        ]
+        obj = built.model.proto.objective
+        self.offset = int(obj.offset)
+        self.terms = list(zip(obj.vars, obj.coeffs, strict=True))
+        low = 0
+        for var, coeff in self.terms:
+            dom = built.model.proto.variables[var].domain
+            low += min(coeff * dom[0], coeff * dom[len(dom) - 1])
+        self.low = low
+
+    def cost(self, values: Sequence[int]) -> int:
+        """The objective of a full assignment of the model's variables."""
+        return self.offset + int(sum(c * values[i] for i, c in self.terms))
+
+    def neighbourhood(self, kind: str, rng: random.Random) -> set[tuple[int, int]]:
+        """The (person, day) cells a sub-solve of this kind frees."""
+        n_staff, horizon = len(self.cells), len(self.cells[0])
+        size = min(self.sizes[kind], self.limits[kind])
+        if kind == "people":
+            return {(e, d) for e in rng.sample(range(n_staff), size) for d in range(horizon)}
+        first = rng.randrange(0, horizon - size + 1)
+        if kind == "window":
+            who: Sequence[int] = range(n_staff)
+        else:
+            who = rng.sample(range(n_staff), max(1, n_staff // 2))
+        return {(e, d) for e in who for d in range(first, first + size)}
+
+    def adapt(self, kind: str, closed: bool) -> None:
+        """Grow a kind after a neighbourhood proven optimal, shrink it otherwise."""
+        size = self.sizes[kind] + (1 if closed else -1)
+        self.sizes[kind] = max(1, min(self.limits[kind], size))
+
+
+def _sub_solve(
+    search: _Search,
+    free: set[tuple[int, int]],
+    values: list[int],
+    objective: int,
+    seed: int,
+    time_limit: float,
+    active: list[cp_model.CpSolver],
+) -> tuple[bool, list[int] | None]:
+    """Solve the model with every cell outside ``free`` fixed.
+
+    Returns whether the neighbourhood was proven optimal, and the values found (if any).
+    """
+    model = search.built.model.clone()
+    proto_vars = model.proto.variables
+    for e, row in enumerate(search.cells):
+        for d, indices in enumerate(row):
+            if (e, d) in free:
+                continue
+            for i in indices:
+                proto_vars[i].domain[0] = values[i]
+                proto_vars[i].domain[1] = values[i]
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+    dom = model.proto.objective.domain
+    dom.clear()
+    dom.extend([search.low, objective - search.offset])
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = 1
+    params.max_time_in_seconds = time_limit
+    params.random_seed = seed
+    params.linearization_level = 2
+    params.log_to_stdout = False
+    active.append(solver)
+    code = solver.solve(model)
+    closed = code == cp_model.OPTIMAL
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return closed, list(solver.response_proto.solution)
+    return closed, None
+
+
+def improve(
+    problem: RosterProblem,
+    solution: RosterSolution,
+    options: SolveOptions,
+    lns: LnsOptions,
+    deadline: float,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+    started: float | None = None,
+) -> tuple[RosterSolution, int]:
+    """Improve a solved roster by LNS until ``deadline`` (``time.monotonic()``).
+
+    Returns the better (or the same) solution and the number of improving rosters.
+    """
+    assert solution.assignment is not None
+    assert solution.objective is not None
+    t0 = time.monotonic() if started is None else started
+    built = build_model(problem)
+    grid = grid_from_assignment(problem, solution.assignment)
+    if not complete_hint(built, grid, options):
+        return solution, 0
+    values = list(built.model.proto.solution_hint.values)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    search = _Search(built, values, solution.objective, lns)
+    if search.cost(values) != solution.objective:
+        return solution, 0  # the model and the first phase disagree: keep the checked roster
+    bound = solution.best_bound or 0.0
+    stopping = threading.Event()
+    active: list[cp_model.CpSolver] = []
+
+    def worker(seed: int) -> None:
+        rng = random.Random(seed)  # noqa: S311 - search diversity, not security
+        while not stopping.is_set():
+            left = deadline - time.monotonic()
+            if left < 0.05 or (cancel is not None and cancel.is_set()):
+                return
+            with search.lock:
+                values, objective = search.values, search.objective
+                kind = rng.choice(KINDS)
+                free = search.neighbourhood(kind, rng)
+            closed, found = _sub_solve(
+                search,
+                free,
+                values,
+                objective,
+                rng.randrange(1 << 30),
+                min(lns.sub_time, left),
+                active,
+            )
+            with search.lock:
+                search.calls += 1
+                search.adapt(kind, closed)
+                if found is None:
+                    continue
+                cost = search.cost(found)
+                if cost < search.objective:
+                    search.improvements += 1
+                    if progress is not None:
+                        progress(Progress(cost, bound, time.monotonic() - t0))
+                if cost <= search.objective:
+                    search.values, search.objective = found, cost
+                if search.objective <= bound:
+                    stopping.set()
+
+    def watch() -> None:
+        while not stopping.wait(0.05):
+            if cancel is not None and cancel.is_set():
+                stopping.set()
+        for s in list(active):
+            s.stop_search()
+
+    threads = [
+        threading.Thread(target=worker, args=(options.seed * 1000 + i,), name=f"lns-{i}")
+        for i in range(options.num_workers)
+    ]
+    watcher = threading.Thread(target=watch, name="lns-cancel", daemon=True)
+    watcher.start()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stopping.set()
+    watcher.join()
+    if search.improvements == 0:
+        return solution, 0
+    best = search.values
+    grid = extract_grid(problem, built, lambda x: best[x.Index()])
+    assignment = from_grid(problem, grid)
+    report = check(problem, assignment)
+    if not report.valid or report.objective != search.objective:
+        return solution, 0  # never trade a checked roster for one the checker disputes
+    optimal = search.objective <= bound
+    return (
+        replace(
+            solution,
+            status=SolveStatus.OPTIMAL if optimal else solution.status,
+            assignment=assignment,
+            objective=search.objective,
+            gap=0.0 if optimal else max(0.0, (search.objective - bound) / search.objective),
+            breakdown=report.breakdown,
+            penalties=report.penalties,
+            spreads=report.spreads,
+            num_solutions=solution.num_solutions + search.improvements,
+        ),
+        search.improvements,
+    )
+
+
+def solve_with_lns(
+    problem: RosterProblem,
+    options: SolveOptions | None = None,
+    lns: LnsOptions | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> RosterSolution:
+    """:func:`solver.solve.solve` for a share of the time, then LNS for the rest.
+
+    Same contract as :func:`solver.solve.solve` (the roster is checked, the bound is
+    the first phase's proven bound); a first phase that is proven optimal, infeasible or
+    cancelled is returned as it is, and one that found no roster in its time leaves
+    the rest of the time to CP-SAT alone.
+    """
+    options = options or SolveOptions()
+    lns = lns or LnsOptions()
+    started = time.monotonic()
+    first = solve(
+        problem,
+        replace(options, time_limit=options.time_limit * lns.first_phase),
+        progress,
+        cancel,
+    )
+    left = options.time_limit - (time.monotonic() - started)
+    if first.status is SolveStatus.TIMEOUT_NO_SOLUTION and left > 0.1:
+        # No roster yet (a short first phase on a large instance): CP-SAT keeps the rest.
+        return solve(problem, replace(options, time_limit=left), progress, cancel)
+    if (
+        first.assignment is None
+        or first.status is not SolveStatus.FEASIBLE
+        or (cancel is not None and cancel.is_set())
+    ):
+        return first
+    better, _ = improve(
+        problem,
+        first,
+        options,
+        lns,
+        started + options.time_limit,
+        progress,
+        cancel,
+        started,
+    )
+    status = better.status
+    if cancel is not None and cancel.is_set() and status is SolveStatus.FEASIBLE:
+        status = SolveStatus.CANCELLED
+    return replace(better, status=status, total_time=time.monotonic() - started)

@@ -1,0 +1,101 @@
+"""The roster LNS: it only ever returns checked rosters, no worse than its start."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from solver import RosterProblem, RosterSolution, SolveOptions, SolveStatus, check
+from solver.curtois import read_instance
+from solver.lns import LnsOptions, improve, solve_with_lns
+from solver.problem import Request, RequestKind
+from solver.testing import day, demand, people, problem
+
+DATA = Path("/work/shared/bench-data/curtois")
+
+
+def _small() -> RosterProblem:
+    """Six agents, two weeks, soft targets and a few requests: all-off is valid but dear."""
+    p = problem(
+        14,
+        people(6),
+        shift_demand=demand(14, "early", 0, 2) + demand(14, "late", 0, 1),
+        requests=(
+            Request("a0", day(3), RequestKind.DAY_OFF, weight=5),
+            Request("a1", day(4), RequestKind.SHIFT_ON, "late", weight=3),
+        ),
+    )
+    return p
+
+
+def test_improve_never_worsens_and_the_checker_agrees() -> None:
+    p = _small()
+    all_off: dict[str, dict[date, str | None]] = {
+        person.id: dict.fromkeys(p.dates) for person in p.staff
+    }
+    report = check(p, all_off)
+    assert report.valid
+    start = RosterSolution(
+        status=SolveStatus.FEASIBLE,
+        assignment=all_off,
+        objective=report.objective,
+        best_bound=0.0,
+    )
+    options = SolveOptions(time_limit=2.0, num_workers=1)
+    better, found = improve(
+        p,
+        start,
+        options,
+        LnsOptions(sub_time=0.2),
+        time.monotonic() + 1.5,
+    )
+    assert found > 0
+    assert better.objective is not None
+    assert better.objective < report.objective
+    assert better.assignment is not None
+    again = check(p, better.assignment)
+    assert again.valid
+    assert again.objective == better.objective
+
+
+def test_cancelled_before_the_lns_returns_the_first_roster() -> None:
+    p = _small()
+    cancel = threading.Event()
+    cancel.set()
+    sol = solve_with_lns(p, SolveOptions(time_limit=2.0, num_workers=1), cancel=cancel)
+    assert sol.status in (SolveStatus.CANCELLED, SolveStatus.CANCELLED_NO_SOLUTION)
+
+
+def test_lns_options_are_validated() -> None:
+    with pytest.raises(ValueError, match="first_phase"):
+        LnsOptions(first_phase=1.0)
+    with pytest.raises(ValueError, match="sub_time"):
+        LnsOptions(sub_time=0)
+    with pytest.raises(ValueError, match="people"):
+        LnsOptions(people=0)
+
+
+@pytest.mark.skipif(not DATA.exists(), reason="benchmark data not present")
+def test_solve_with_lns_on_instance3_is_checked() -> None:
+    p = read_instance((DATA / "Instance3.txt").read_text())
+    sol = solve_with_lns(
+        p, SolveOptions(time_limit=2.0, num_workers=1), LnsOptions(first_phase=0.25)
+    )
+    assert sol.assignment is not None
+    report = check(p, sol.assignment)
+    assert report.valid
+    assert report.objective == sol.objective
+    assert (sol.objective or 0) >= 1001  # the proven optimum
+
+
+def test_a_first_phase_without_a_roster_leaves_the_rest_to_cpsat() -> None:
+    p = read_instance((DATA / "Instance3.txt").read_text()) if DATA.exists() else _small()
+    sol = solve_with_lns(
+        p, SolveOptions(time_limit=1.0, num_workers=1), LnsOptions(first_phase=0.001)
+    )
+    assert sol.assignment is not None
+    assert check(p, sol.assignment).objective == sol.objective
