@@ -18,6 +18,7 @@ from api.schemas.headers import IdempotencyKey
 from api.schemas.leave import (
     BalanceIn,
     BalanceOut,
+    CancelLeaveIn,
     CertificateIn,
     LeaveIn,
     LeaveOut,
@@ -166,6 +167,26 @@ async def attach_certificate(
     )
 
 
+@post(
+    "/leave-requests/{leave_id:int}/cancel",
+    tags=["leave"],
+    status_code=200,
+    raises=[NotFoundException, PermissionDeniedException, ConflictProblem, UnprocessableProblem],
+)
+async def cancel_leave(
+    leave_id: FromPath[int],
+    data: JSONBody[CancelLeaveIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> LeaveOut:
+    """Call off approved leave: the person before it begins, the department manager any time.
+
+    The shifts the leave took come back on the published roster (a new version); a pending
+    request is withdrawn through ``POST /approvals/{id}/withdraw`` instead.
+    """
+    return leave_out(await service.cancel_leave(db_session, principal, leave_id, data.reason))
+
+
 def type_out(t: types.LeaveType) -> LeaveTypeOut:
     """Public view of a leave type."""
     return LeaveTypeOut(**dataclasses.asdict(t))
@@ -246,6 +267,7 @@ ROUTES = [
     list_leave,
     get_leave,
     attach_certificate,
+    cancel_leave,
     list_leave_types,
     put_leave_type,
     get_balances,

@@ -27,6 +27,12 @@ class CertificateIn(Input):
     reference: str
 
 
+class CancelLeaveIn(Input):
+    """Why approved leave is called off (required when it is not your own leave)."""
+
+    reason: str | None = None
+
+
 class LeaveOut(Output):
     """A leave request with its days, shifts, certificate state and approval."""
 

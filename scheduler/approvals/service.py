@@ -625,16 +625,26 @@ async def _withdraw(
 
 
 async def cancel_in_transaction(
-    session: AsyncSession, request_id: int, actor: Principal, reason: str
+    session: AsyncSession,
+    request_id: int,
+    actor: Principal,
+    reason: str,
+    *,
+    approved_too: bool = False,
 ) -> None:
-    """End a pending request because its subject went away (the caller commits)."""
+    """End a request because its subject went away or was called off (the caller commits).
+
+    A pending request is always ended; an approved one only with ``approved_too`` (leave called
+    off after approval: its handler undoes what approval did).
+    """
     request = await session.scalar(
         select(ApprovalRequest)
         .where(ApprovalRequest.id == request_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if request is None or request.status != "pending":
+    ending = ("pending", "approved") if approved_too else ("pending",)
+    if request is None or request.status not in ending:
         return
     steps = await steps_of(session, request.id, lock=True)
     await _end(session, request, steps, actor, "cancelled", "cancel", reason)

@@ -504,6 +504,113 @@ async def attach_certificate(
     return leave
 
 
+async def cancel_leave(
+    session: AsyncSession,
+    actor: Principal,
+    leave_id: int,
+    reason: str | None,
+    today: dt.date | None = None,
+) -> LeaveRequest:
+    """Call off approved leave: the person before it begins, their department manager any time.
+
+    The approval request ends as ``cancelled`` (audited, with the reason), the balance is freed,
+    and each published roster the leave changed gets a new version giving back the shifts the
+    leave took, where those cells still show this leave. Attendance then judges those days by the
+    restored shifts. Pending leave is withdrawn through its approval instead.
+    """
+    leave = await session.scalar(
+        select(LeaveRequest)
+        .where(LeaveRequest.id == leave_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if leave is None or not actor.can_read_employee(leave.employee_id, leave.department_id):
+        raise NotFoundError(f"leave request {leave_id} not found")
+    is_self = actor.employee_id == leave.employee_id
+    is_manager = actor.role == Role.ADMIN or (
+        actor.role == Role.DEPT_MANAGER and actor.department_id == leave.department_id
+    )
+    if not (is_self or is_manager):
+        raise PermissionDeniedError("leave is called off by the person or their department manager")
+    if leave.status == "pending":
+        raise ConflictError(
+            f"leave request {leave_id} is still pending: withdraw it "
+            f"(POST /approvals/{leave.approval_id}/withdraw)"
+        )
+    if leave.status != "approved":
+        raise ConflictError(f"leave request {leave_id} is {leave.status}")
+    department = await session.get(Department, leave.department_id)
+    today = today or approvals.local_today(department.timezone if department else "Asia/Shanghai")
+    if not is_manager and leave.start_date <= today:
+        raise ConflictError(
+            f"this leave began on {leave.start_date.isoformat()}: "
+            "only the department manager can call it off now"
+        )
+    text = (reason or "").strip()
+    if not is_self and not text:
+        raise ValidationFailedError(
+            "a reason is needed to call off someone else's leave",
+            errors=[{"field": "reason", "message": "say why (it is audited)"}],
+        )
+    if leave.approval_id is None:
+        raise ConflictError(f"leave request {leave_id} has no approval to end")
+    await approvals.cancel_in_transaction(
+        session, leave.approval_id, actor, text or "called off by the person", approved_too=True
+    )
+    await session.commit()
+    return leave
+
+
+async def _restore_shifts(session: AsyncSession, leave: LeaveRequest, actor: Principal) -> None:
+    """Give back the shifts approved leave took, in a new published version of each roster.
+
+    A cell is restored only while it still shows this leave (a manager may have re-rostered the
+    day since); the shift comes from the version the leave's own version was derived from.
+    """
+    restored: list[dict[str, Any]] = []
+    for entry in leave.roster_versions or []:
+        if entry.get("cancelled"):
+            continue
+        roster = await session.get(Roster, entry["roster_id"])
+        applied = await session.scalar(
+            select(RosterVersion).where(
+                RosterVersion.roster_id == entry["roster_id"],
+                RosterVersion.number == entry["number"],
+            )
+        )
+        if roster is None or applied is None or applied.based_on_id is None:
+            continue
+        before = {
+            c.date: c.shift_code
+            for c in await cells_of(session, applied.based_on_id)
+            if c.employee_id == leave.employee_id
+        }
+        changes: dict[tuple[int, dt.date], tuple[str | None, str | None]] = {}
+        for cell in await published_cells_for_employee(
+            session, leave.employee_id, leave.start_date, leave.end_date
+        ):
+            shift = before.get(cell.date)
+            if (
+                cell.roster_id == roster.id
+                and cell.shift_code is None
+                and cell.absence == leave.type_code
+                and shift is not None
+            ):
+                changes[(leave.employee_id, cell.date)] = (shift, None)
+        if changes:
+            after = await derive_published(
+                session,
+                roster,
+                changes,
+                origin="leave",
+                actor_id=actor.user_ref,
+                note=f"leave request {leave.id} called off",
+            )
+            restored.append({"roster_id": roster.id, "number": after.number, "cancelled": True})
+    if restored:
+        leave.roster_versions = [*(leave.roster_versions or []), *restored]
+
+
 # ---------------------------------------------------------------- balances
 
 
@@ -657,10 +764,16 @@ class LeaveHandler:
     async def on_ended(
         self, session: AsyncSession, request: ApprovalRequest, actor: Principal, outcome: str
     ) -> None:
-        """Rejected, withdrawn or cancelled: the dates are free again."""
+        """Rejected, withdrawn or cancelled: the dates are free again.
+
+        Approved leave called off gives the person their shifts back on the rosters it changed.
+        """
         leave = await self._leave(session, request)
+        was_approved = leave.status == "approved"
         leave.status = outcome
         leave.revision += 1
+        if was_approved and leave.half is None:
+            await _restore_shifts(session, leave, actor)
 
     async def describe(self, session: AsyncSession, request: ApprovalRequest) -> dict[str, Any]:
         """The dates, days, shifts and certificate state an approver decides on."""
