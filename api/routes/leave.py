@@ -26,7 +26,7 @@ from api.schemas.leave import (
     LeaveTypeOut,
 )
 from api.schemas.query import Limit, Offset
-from scheduler.approvals.service import Idempotency, local_today
+from scheduler.approvals.service import Idempotency
 from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
 from scheduler.leave import service, types
@@ -36,9 +36,9 @@ from scheduler.org.service import get_department
 Year = Annotated[int, QueryParameter(ge=2000, le=2100, description="calendar year")]
 
 
-def leave_out(leave: LeaveRequest) -> LeaveOut:
-    """Public view of a leave request (certificate state as of today)."""
-    certificate = service.certificate_status(leave, local_today())
+def leave_out(leave: LeaveRequest, today: dt.date) -> LeaveOut:
+    """Public view of a leave request (certificate state as of the department's today)."""
+    certificate = service.certificate_status(leave, today)
     return LeaveOut(
         id=leave.id,
         employee_id=leave.employee_id,
@@ -63,6 +63,10 @@ def leave_out(leave: LeaveRequest) -> LeaveOut:
         shortfall=list(leave.shortfall),
         created_at=leave.created_at,
     )
+
+
+async def _one(session: AsyncSession, leave: LeaveRequest) -> LeaveOut:
+    return leave_out(leave, (await service.todays(session, [leave]))[leave.department_id])
 
 
 @post(
@@ -101,11 +105,10 @@ async def file_leave(
     fields = {k: str(v) for k, v in dataclasses.asdict(request).items()}
     idem = Idempotency.of(idempotency_key, {"op": "file_leave", **fields})
     filed = await service.file_leave(db_session, principal, request, idem)
+    out = await _one(db_session, filed.leave)
     if filed.replayed:
-        return Response(
-            leave_out(filed.leave), status_code=200, headers={"Idempotent-Replayed": "true"}
-        )
-    return Response(leave_out(filed.leave), status_code=201)
+        return Response(out, status_code=200, headers={"Idempotent-Replayed": "true"})
+    return Response(out, status_code=201)
 
 
 @get("/leave-requests", tags=["leave"])
@@ -136,7 +139,9 @@ async def list_leave(
         limit=limit,
         offset=offset,
     )
-    return PageOut(items=[leave_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    today = await service.todays(db_session, rows)
+    items = [leave_out(r, today[r.department_id]) for r in rows]
+    return PageOut(items=items, total=total, limit=limit, offset=offset)
 
 
 @get("/leave-requests/{leave_id:int}", tags=["leave"], raises=[NotFoundException])
@@ -146,7 +151,7 @@ async def get_leave(
     db_session: NamedDependency[AsyncSession],
 ) -> LeaveOut:
     """One leave request."""
-    return leave_out(await service.get_leave(db_session, principal, leave_id))
+    return await _one(db_session, await service.get_leave(db_session, principal, leave_id))
 
 
 @post(
@@ -162,9 +167,8 @@ async def attach_certificate(
     db_session: NamedDependency[AsyncSession],
 ) -> LeaveOut:
     """Attach the medical certificate; the request stops showing "certificate missing"."""
-    return leave_out(
-        await service.attach_certificate(db_session, principal, leave_id, data.reference)
-    )
+    leave = await service.attach_certificate(db_session, principal, leave_id, data.reference)
+    return await _one(db_session, leave)
 
 
 @post(
@@ -184,7 +188,8 @@ async def cancel_leave(
     The shifts the leave took come back on the published roster (a new version); a pending
     request is withdrawn through ``POST /approvals/{id}/withdraw`` instead.
     """
-    return leave_out(await service.cancel_leave(db_session, principal, leave_id, data.reason))
+    leave = await service.cancel_leave(db_session, principal, leave_id, data.reason)
+    return await _one(db_session, leave)
 
 
 def type_out(t: types.LeaveType) -> LeaveTypeOut:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -407,6 +408,17 @@ async def get_leave(session: AsyncSession, actor: Principal, leave_id: int) -> L
     if leave is None or not actor.can_read_employee(leave.employee_id, leave.department_id):
         raise NotFoundError(f"leave request {leave_id} not found")
     return leave
+
+
+async def todays(session: AsyncSession, leaves: Sequence[LeaveRequest]) -> dict[int, dt.date]:
+    """Today's date on each leave's department wall clock (certificates fall due there)."""
+    ids = {leave.department_id for leave in leaves}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Department.id, Department.timezone).where(Department.id.in_(ids))
+    )
+    return {dept: approvals.local_today(zone) for dept, zone in rows.all()}
 
 
 def certificate_status(leave: LeaveRequest, today: dt.date) -> str | None:
