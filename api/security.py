@@ -31,7 +31,10 @@ async def _retrieve_principal(
     except ValueError:
         return None
     async with connection.app.state.sessionmaker() as session:
-        return await load_principal(session, user_id)
+        version = token.extras.get("pwv", 0)
+        if not isinstance(version, int):
+            return None
+        return await load_principal(session, user_id, password_version=version)
 
 
 COOKIE_NAME = "rota_token"
@@ -71,7 +74,7 @@ def issue_token(
         token_expiration=ttl,
         token_issuer=settings.jwt_issuer,
         token_audience=settings.jwt_audience,
-        token_extras={"role": principal.role.value},
+        token_extras={"role": principal.role.value, "pwv": principal.password_version},
     )
     return token, expires
 

@@ -13,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.login_limits import STORE_NAME, AccountLimiter, login_rate_limit
 from api.problems import ConflictProblem, TooManyRequestsProblem, UnprocessableProblem
-from api.schemas.auth import LoginIn, PasswordChangeIn, TokenOut, UserActiveIn, UserIn, UserOut
+from api.schemas.auth import (
+    LoginIn,
+    PasswordChangeIn,
+    PasswordResetIn,
+    TokenOut,
+    UserActiveIn,
+    UserIn,
+    UserOut,
+)
 from api.schemas.base import PageOut
 from api.schemas.query import Limit, Offset
 from api.security import COOKIE_NAME, issue_token
@@ -186,4 +194,24 @@ async def set_user_active(
     return user_out(await service.set_active(db_session, principal, user_id, data.active))
 
 
-ROUTES = [me, change_password, create_user, list_users, get_user, set_user_active]
+@post(
+    "/users/{user_id:int}/password",
+    tags=["users"],
+    summary="Reset someone's password",
+    raises=[PermissionDeniedException, NotFoundException, UnprocessableProblem],
+    status_code=200,
+)
+async def reset_password(
+    user_id: FromPath[int],
+    data: JSONBody[PasswordResetIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> UserOut:
+    """Admin (anyone) or department manager (their staff).
+
+    The user's tokens stop working at once; they sign in with the new password.
+    """
+    return user_out(await service.reset_password(db_session, principal, user_id, data.new_password))
+
+
+ROUTES = [me, change_password, create_user, list_users, get_user, set_user_active, reset_password]

@@ -58,6 +58,12 @@ class UserActiveIn(Input):
     active: bool
 
 
+class PasswordResetIn(Input):
+    """A new password set for someone else (they are signed out everywhere)."""
+
+    new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+
+
 class PasswordChangeIn(Input):
     """A user's own password change."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.db.base import Base, IdMixin, IdType, TimestampMixin, UTCDateTime
@@ -39,6 +39,9 @@ class User(IdMixin, TimestampMixin, Base):
     )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: Bumped when an administrator or manager resets the password; tokens of an earlier
+    #: version are refused.
+    password_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     department: Mapped[Department | None] = relationship()
     employee: Mapped[Employee | None] = relationship()

@@ -22,6 +22,8 @@ class Principal:
     role: Role
     department_id: int | None
     employee_id: int | None
+    #: The password version the principal's tokens are issued under (see ``User``).
+    password_version: int = 0
 
     @classmethod
     def operator(cls) -> Principal:

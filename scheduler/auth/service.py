@@ -32,6 +32,7 @@ def principal_of(user: User) -> Principal:
         role=Role(user.role),
         department_id=user.department_id,
         employee_id=user.employee_id,
+        password_version=user.password_version or 0,
     )
 
 
@@ -46,10 +47,16 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     return user
 
 
-async def load_principal(session: AsyncSession, user_id: int) -> Principal | None:
-    """The principal for a token subject, or None if the user is gone or disabled."""
+async def load_principal(
+    session: AsyncSession, user_id: int, password_version: int = 0
+) -> Principal | None:
+    """The principal for a token subject, or None if it must not act.
+
+    None when the user is gone or disabled, or the token was issued under an earlier password
+    version (a reset signs the user out everywhere).
+    """
     user = await session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or (user.password_version or 0) != password_version:
         return None
     return principal_of(user)
 
@@ -177,6 +184,39 @@ async def set_active(session: AsyncSession, actor: Principal, user_id: int, acti
     if user.id == actor.user_id and not active:
         raise ValidationFailedError("you cannot disable your own account")
     user.active = active
+    await session.commit()
+    return user
+
+
+#: Roles whose passwords a department manager may reset (their own staff, not their peers).
+STAFF_ROLES = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR})
+
+
+async def reset_password(session: AsyncSession, actor: Principal, user_id: int, new: str) -> User:
+    """Set someone's password (they forgot it, or it leaked) and sign them out everywhere.
+
+    An administrator may reset anyone's; a department manager those of the staff of their
+    department. The person then signs in with the new password and may change it.
+    """
+    user = await get_user(session, actor, user_id)
+    may = actor.role == Role.ADMIN or (
+        actor.role == Role.DEPT_MANAGER
+        and user.department_id == actor.department_id
+        and Role(user.role) in STAFF_ROLES
+    )
+    if not may or user.id == actor.user_id:
+        raise PermissionDeniedError(
+            "an administrator resets passwords (a department manager those of their staff); "
+            "your own is changed at /me/password"
+        )
+    problems = password_problems(new)
+    if problems:
+        raise ValidationFailedError(
+            "the new password is not acceptable",
+            errors=[{"field": "new_password", "message": p} for p in problems],
+        )
+    user.password_hash = hash_password(new)
+    user.password_version = (user.password_version or 0) + 1
     await session.commit()
     return user
 

@@ -215,3 +215,51 @@ async def test_password_change(client: Client, world: World) -> None:
     assert_problem(await login(client, "agent", PASSWORD, address="10.9.0.2"), 401)
     r = await login(client, "agent", new, address="10.9.0.3")
     assert r.status_code == 200, r.text
+
+
+async def test_password_reset_signs_the_user_out_everywhere(client: Client, world: World) -> None:
+    """An agent forgot their password: the manager sets a new one; old tokens stop working."""
+    old_token = world.headers("agent")
+    agent_id = world.users["agent"].id
+    new = "a-manager-given-passphrase"
+    weak = await client.post(
+        f"/users/{agent_id}/password",
+        json={"new_password": "short"},
+        headers=world.headers("manager"),
+    )
+    assert_problem(weak, 422, field="new_password")
+    assert (await client.get("/me", headers=old_token)).status_code == 200
+
+    r = await client.post(
+        f"/users/{agent_id}/password", json={"new_password": new}, headers=world.headers("manager")
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["id"] == agent_id
+    assert_problem(await client.get("/me", headers=old_token), 401)
+    assert_problem(await login(client, "agent", PASSWORD, address="10.9.1.1"), 401)
+    fresh = await login(client, "agent", new, address="10.9.1.2")
+    assert fresh.status_code == 200, fresh.text
+    headers = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    assert (await client.get("/me", headers=headers)).json()["username"] == "agent"
+
+
+@pytest.mark.parametrize(
+    ("who", "target", "status"),
+    [
+        ("manager", "hr", 404),  # outside the manager's department: not even visible
+        ("manager", "sales_agent", 404),
+        ("manager", "manager", 403),  # one's own goes through /me/password
+        ("agent", "agent2", 404),
+        ("hr", "agent", 403),
+    ],
+)
+async def test_who_may_reset_a_password(
+    client: Client, world: World, who: str, target: str, status: int
+) -> None:
+    r = await client.post(
+        f"/users/{world.users[target].id}/password",
+        json={"new_password": "another-long-passphrase"},
+        headers=world.headers(who),
+    )
+    assert_problem(r, status)
+    assert (await login(client, target, PASSWORD, address="10.9.2.1")).status_code == 200
