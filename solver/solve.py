@@ -1,7 +1,10 @@
 """Entry point: build the CP-SAT model of a roster problem, solve it, report.
 
 ``solve`` is a pure function of its input and options (deterministic for a
-given seed with one worker and a deterministic time limit). It never prints:
+given seed with one worker and a deterministic time limit). The search runs in
+phases: a greedy roster, implied lower bounds (:mod:`solver.bounds`), a first phase
+towards the fairness bands (team by team, :mod:`solver.decompose`), then CP-SAT on
+the real objective unless a roster already costs the proven bound. It never prints:
 the CP-SAT log goes to the ``solver.cpsat`` logger. A progress callback sees
 each better roster; a cancel token set from another thread stops the search
 and the best roster so far is returned.
@@ -67,7 +70,12 @@ class SolveOptions:
         implied_bounds_time: At most this share of ``time_limit`` goes to them.
         fairness_phase: Share of the remaining time for a first phase that replaces
             each fairness spread by every count's distance from the relaxation's band
-            (see :func:`_fairness_phase`); 0 skips it. Needs ``implied_bounds``.
+            (see :func:`_fairness_phase`); 0 skips it. Needs ``implied_bounds``. A
+            roster that reaches the proven bound ends the solve there, as optimal.
+        team_phase: With two or more teams the first phase re-solves one team at a
+            time (:mod:`solver.decompose`) and may use this share of the remaining
+            time instead: it ends by itself once a round over the teams improves
+            nothing, and the main search rarely closes a fairness spread that it left.
         cpsat_parameters: Extra CP-SAT parameters by name for the main search (opt-in
             tuning, e.g. ``{"linearization_level": 2}``); a list value extends a
             repeated field. Applied after the options above, so they win.
@@ -86,6 +94,7 @@ class SolveOptions:
     implied_bounds: bool = True
     implied_bounds_time: float = 0.1
     fairness_phase: float = 0.4
+    team_phase: float = 0.8
     cpsat_parameters: Mapping[str, bool | int | float | str | Sequence[str]] | None = None
 
     def __post_init__(self) -> None:
@@ -94,6 +103,9 @@ class SolveOptions:
             raise ValueError("time_limit: must be > 0")
         if self.num_workers < 1:
             raise ValueError("num_workers: must be >= 1")
+        for name in ("implied_bounds_time", "fairness_phase", "team_phase"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name}: a share of the time, between 0 and 1")
         fields = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name
         for key in self.cpsat_parameters or {}:
             if key not in fields:
@@ -339,6 +351,7 @@ def solve(
             sum(bounds.persons.values()),
             bounds.elapsed,
         )
+        log.debug("fairness levels of the counting relaxation: %s", bounds.levels)
         remaining = max(0.01, options.time_limit - bounds.elapsed)
         levels, proven, bounded = bounds.levels, float(bounds.total), True
     solver = cp_model.CpSolver()
@@ -379,13 +392,16 @@ def solve(
     try:
         if levels and fallback is not None and options.fairness_phase > 0 and not at_bound:
             phase_started = time.monotonic()
+            teams = len({person.team for person in problem.staff})
+            share = options.team_phase if teams >= 2 else options.fairness_phase
             grid = _fairness_phase(
                 problem,
                 levels,
                 fallback[0],
                 options,
-                remaining * options.fairness_phase,
+                remaining * share,
                 active,
+                share=share,
                 stopped=cancelled.is_set,
                 better=better,
             )
@@ -396,8 +412,8 @@ def solve(
             remaining = max(0.01, remaining - (time.monotonic() - phase_started))
             solver.parameters.max_time_in_seconds = remaining
             if options.deterministic_time is not None:
-                share = options.deterministic_time * (1 - options.fairness_phase)
-                solver.parameters.max_deterministic_time = share
+                rest = options.deterministic_time * (1 - share)
+                solver.parameters.max_deterministic_time = rest
         if at_bound and not cancelled.is_set():
             # The roster costs what the relaxations proved every roster costs, so it is
             # optimal; the main search would only prove that again after its presolve.
@@ -460,6 +476,7 @@ def _fairness_phase(
     time_limit: float,
     active: list[cp_model.CpSolver],
     *,
+    share: float,
     stopped: Callable[[], bool],
     better: Callable[[list[list[int]]], bool],
 ) -> list[list[int]] | None:
@@ -477,6 +494,7 @@ def _fairness_phase(
     team re-solved at a time, everyone else fixed. Each better roster goes to
     ``better`` (checked, reported); it answers True when the roster is at the proven
     bound, which ends the phase. ``stopped`` is a cancellation asked between sub-solves.
+    ``share`` is the phase's share of a deterministic time limit.
     """
     phase = build_model(problem, fairness_levels=levels)
     if not complete_hint(phase, grid, options):
@@ -485,7 +503,7 @@ def _fairness_phase(
     if len(blocks) >= 2:
         det_budget = None
         if options.deterministic_time is not None:
-            det_budget = options.deterministic_time * options.fairness_phase
+            det_budget = options.deterministic_time * share
         values, stats = block_search(
             phase.model,
             blocks,
@@ -512,9 +530,7 @@ def _fairness_phase(
     solver = cp_model.CpSolver()
     configure(solver, options, time_limit=time_limit)
     if options.deterministic_time is not None:
-        solver.parameters.max_deterministic_time = (
-            options.deterministic_time * options.fairness_phase
-        )
+        solver.parameters.max_deterministic_time = options.deterministic_time * share
     active.append(solver)
     code = solver.solve(phase.model)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

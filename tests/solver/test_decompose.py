@@ -222,3 +222,9 @@ def test_cancel_during_the_team_search_returns_the_best_so_far() -> None:
     report = check(p, sol.assignment)
     assert report.valid
     assert report.objective == sol.objective <= seen[1].objective
+
+
+@pytest.mark.parametrize("name", ["implied_bounds_time", "fairness_phase", "team_phase"])
+def test_time_shares_are_shares(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        SolveOptions(**{name: 1.5})
