@@ -90,6 +90,17 @@ def main(argv: list[str] | None = None) -> int:
         help="share of the time limit for the first CP-SAT phase before the roster LNS",
     )
     parser.add_argument(
+        "--untargeted",
+        action="store_true",
+        help="LNS windows drawn uniformly, not half of them over a day with a coverage cost",
+    )
+    parser.add_argument(
+        "--lns-linearization",
+        type=int,
+        default=LnsOptions.linearization_level,
+        help="CP-SAT linearization_level of the LNS sub-solves",
+    )
+    parser.add_argument(
         "--lns-sub-time",
         type=float,
         default=LnsOptions.sub_time,
@@ -109,7 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_lns:
         sol = solve(problem, options)
     else:
-        lns = LnsOptions(first_phase=args.lns_first, sub_time=args.lns_sub_time)
+        lns = LnsOptions(
+            first_phase=args.lns_first,
+            sub_time=args.lns_sub_time,
+            targeted=not args.untargeted,
+            linearization_level=args.lns_linearization,
+        )
         sol = solve_with_lns(problem, options, lns)
     if sol.assignment is None:
         print(f"{args.instance.name}: {sol.status.value}, no solution")

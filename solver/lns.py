@@ -7,8 +7,10 @@ more), because a better roster moves whole runs in several rows at once. Here ea
 neighbourhood frees whole *cells* (a person's day: every shift Boolean and the day-off
 Boolean), so a sub-solve can rebuild runs:
 
-* **people**: a few people's whole rows (who works which runs);
-* **window**: every person on a few consecutive days (who covers those days);
+* **people**: a few people's whole rows (who works which runs); half the time one
+  of them has an unmet request (or another cost on their own cells);
+* **window**: every person on a few consecutive days (who covers those days); half
+  the time the window holds a day whose headcount costs something;
 * **block**: half the people, chosen at random, on a longer window.
 
 Every other cell is fixed to the incumbent, the objective's domain is capped at the
@@ -26,6 +28,7 @@ Measured in bench/RESULTS.md section 2d.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -48,6 +51,8 @@ from solver.solve import (
     solve,
 )
 
+log = logging.getLogger("solver.lns")
+
 KINDS = ("people", "window", "block")
 """The neighbourhood kinds, drawn uniformly."""
 
@@ -64,6 +69,9 @@ class LnsOptions:
         people: Initial number of people freed by a *people* neighbourhood.
         window: Initial days of a *window* neighbourhood.
         block: Initial days of a *block* neighbourhood.
+        targeted: Half the windows and blocks cover a day with a coverage cost, and
+            half the *people* neighbourhoods include someone whose own terms cost.
+        linearization_level: CP-SAT's LP in the sub-solves (2: every constraint).
     """
 
     first_phase: float = 0.05
@@ -71,6 +79,8 @@ class LnsOptions:
     people: int = 4
     window: int = 7
     block: int = 8
+    targeted: bool = True
+    linearization_level: int = 2
 
     def __post_init__(self) -> None:
         """Reject shares and sizes that leave no search."""
@@ -97,6 +107,8 @@ class _Search:
         self.limits = {"people": len(p.staff), "window": p.num_days, "block": p.num_days}
         self.calls = 0
         self.improvements = 0
+        self.per_kind = {kind: [0, 0, 0] for kind in KINDS}
+        """Per kind: sub-solves, proven optimal, improving."""
         v = built.vars
         self.cells = [
             [
@@ -105,14 +117,42 @@ class _Search:
             ]
             for e in range(len(p.staff))
         ]
+        self.targeted = lns.targeted
+        self.linearization = lns.linearization_level
+        self.slacks = [
+            (d, slack.Index())
+            for (_team, d, _k), row in built.ctx.demand_rows.items()
+            if row is not None
+            for slack in (row.under, row.over)
+            if not isinstance(slack, int)
+        ]
+        """(day, index) of every demand row's under and over variables."""
         obj = built.model.proto.objective
         self.offset = int(obj.offset)
         self.terms = list(zip(obj.vars, obj.coeffs, strict=True))
+        self.coeff = dict(self.terms)
+        self.person_terms = [
+            [i for row in person for i in row if i in self.coeff] for person in self.cells
+        ]
+        """Per person: the objective's variables among the person's cells."""
         low = 0
         for var, coeff in self.terms:
             dom = built.model.proto.variables[var].domain
             low += min(coeff * dom[0], coeff * dom[len(dom) - 1])
         self.low = low
+
+    def person_cost(self, e: int) -> int:
+        """What the incumbent's objective terms on person ``e``'s cells cost.
+
+        A term ``w * x`` costs ``w`` when ``x`` is 1; a term ``w * (1 - x)`` (a request
+        for a shift) enters the objective as ``-w * x`` plus an offset, and costs ``w``
+        when ``x`` is 0.
+        """
+        total = 0
+        for i in self.person_terms[e]:
+            c = self.coeff[i]
+            total += c * self.values[i] if c > 0 else -c * (1 - self.values[i])
+        return total
 
     def cost(self, values: Sequence[int]) -> int:
         """The objective of a full assignment of the model's variables."""
@@ -123,8 +163,23 @@ class _Search:
         n_staff, horizon = len(self.cells), len(self.cells[0])
         size = min(self.sizes[kind], self.limits[kind])
         if kind == "people":
-            return {(e, d) for e in rng.sample(range(n_staff), size) for d in range(horizon)}
-        first = rng.randrange(0, horizon - size + 1)
+            costly_people = [e for e in range(n_staff) if self.person_cost(e) > 0]
+            if self.targeted and costly_people and rng.random() < 0.5:
+                # someone whose own terms (requests) cost something, and others to trade with
+                first_person = rng.choice(costly_people)
+                others = [e for e in range(n_staff) if e != first_person]
+                rows = [first_person, *rng.sample(others, min(len(others), size - 1))]
+            else:
+                rows = rng.sample(range(n_staff), size)
+            return {(e, d) for e in rows for d in range(horizon)}
+        costly = [d for d, i in self.slacks if self.values[i] > 0] if self.targeted else []
+        if costly and rng.random() < 0.5:
+            # a window over a day whose headcount costs something: only there can
+            # moving people lower the coverage costs
+            day = rng.choice(costly)
+            first = rng.randint(max(0, day - size + 1), min(day, horizon - size))
+        else:
+            first = rng.randrange(0, horizon - size + 1)
         if kind == "window":
             who: Sequence[int] = range(n_staff)
         else:
@@ -170,7 +225,7 @@ def _sub_solve(
     params.num_workers = 1
     params.max_time_in_seconds = time_limit
     params.random_seed = seed
-    params.linearization_level = 2
+    params.linearization_level = search.linearization
     params.log_to_stdout = False
     active.append(solver)
     code = solver.solve(model)
@@ -231,12 +286,16 @@ def improve(
             )
             with search.lock:
                 search.calls += 1
+                search.per_kind[kind][0] += 1
+                search.per_kind[kind][1] += closed
                 search.adapt(kind, closed)
                 if found is None:
                     continue
                 cost = search.cost(found)
                 if cost < search.objective:
                     search.improvements += 1
+                    search.per_kind[kind][2] += 1
+                    log.debug("%.1fs %s %d", time.monotonic() - t0, kind, cost)
                     if progress is not None:
                         progress(Progress(cost, bound, time.monotonic() - t0))
                 if cost <= search.objective:
@@ -263,6 +322,14 @@ def improve(
         t.join()
     stopping.set()
     watcher.join()
+    log.info(
+        "lns: %d sub-solves, %d improving, objective %d, sizes %s, per kind %s",
+        search.calls,
+        search.improvements,
+        search.objective,
+        search.sizes,
+        search.per_kind,
+    )
     if search.improvements == 0:
         return solution, 0
     best = search.values

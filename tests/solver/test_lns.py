@@ -99,3 +99,27 @@ def test_a_first_phase_without_a_roster_leaves_the_rest_to_cpsat() -> None:
     )
     assert sol.assignment is not None
     assert check(p, sol.assignment).objective == sol.objective
+
+
+def test_targeted_neighbourhoods_hold_the_costs() -> None:
+    """A person with an unmet request is costly; windows cover days with coverage costs."""
+    import random
+
+    from solver.lns import _Search
+    from solver.solve import build_model, complete_hint, grid_from_assignment
+
+    p = _small()
+    all_off: dict[str, dict[date, str | None]] = {
+        person.id: dict.fromkeys(p.dates) for person in p.staff
+    }
+    built = build_model(p)
+    assert complete_hint(built, grid_from_assignment(p, all_off), SolveOptions())
+    values = list(built.model.proto.solution_hint.values)
+    search = _Search(built, values, check(p, all_off).objective, LnsOptions(window=1))
+    assert search.cost(values) == search.objective
+    # a1 asked for a late shift on day 4 (weight 3); a0's day-off request is met
+    assert [search.person_cost(e) for e in range(3)] == [0, 3, 0]
+    rng = random.Random(0)
+    for _ in range(20):  # every day is short of its targets, so every window is costly
+        cells = search.neighbourhood("window", rng)
+        assert len({d for _, d in cells}) == 1
