@@ -181,6 +181,23 @@ MATRIX: dict[str, tuple[Call, int, dict[str, int | None]]] = {
         200,
         {"admin": None},
     ),
+    "POST /users/{id}/password": (
+        Call(
+            "POST",
+            lambda w: f"/users/{w.users['agent2'].id}/password",
+            lambda w: {"new_password": "a-reset-passphrase-1"},
+        ),
+        200,
+        {
+            "admin": None,
+            "manager": None,
+            "supervisor": 404,
+            "lead": 404,
+            "agent": 404,
+            "sales_manager": 404,
+            "sales_agent": 404,
+        },
+    ),
 }
 
 
