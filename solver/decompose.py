@@ -102,67 +102,71 @@ def block_search(
     block_sets = [sorted(set(b)) for b in blocks]
     spent = 0.0  # deterministic time used so far
     det_share = None if deterministic_budget is None else deterministic_budget / len(block_sets)
-    while True:
-        stats.rounds += 1
-        round_improved = False
-        for block in block_sets:
-            left = deadline - time.monotonic()
-            det_left = None if deterministic_budget is None else deterministic_budget - spent
-            if left <= 0.05 or (det_left is not None and det_left <= 1e-3) or stopped():
-                stats.elapsed = time.monotonic() - started
-                return best, stats
-            sub = model.clone()
-            sub.clear_hints()  # type: ignore[no-untyped-call]
-            proto = sub.proto
-            for other in block_sets:
-                if other is block:
+    try:  # every return below leaves through ``finally``, which times the search
+        while True:
+            stats.rounds += 1
+            round_improved = False
+            for block in block_sets:
+                left = deadline - time.monotonic()
+                det_left = None if deterministic_budget is None else deterministic_budget - spent
+                if left <= 0.05 or (det_left is not None and det_left <= 1e-3) or stopped():
+                    return best, stats
+                sub = _fix_others(model, block_sets, block, best)
+                solver = cp_model.CpSolver()
+                det_limit = None
+                if det_share is not None and det_left is not None:
+                    det_limit = min(det_share, det_left)
+                configure(solver, min(solve_limit, left), det_limit)
+                active.append(solver)
+                if stopped():  # asked again now that a cancellation can reach this solver
+                    return best, stats
+                t0 = time.monotonic()
+                code = solver.solve(sub)
+                stats.solves += 1
+                spent += solver.response_proto.deterministic_time
+                found = code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+                candidate = list(solver.response_proto.solution) if found else best
+                cost = objective_of(model, candidate)
+                log.debug(
+                    "block of %d vars: %s in %.2fs, cost %d -> %d",
+                    len(block),
+                    solver.status_name(code),
+                    time.monotonic() - t0,
+                    best_cost,
+                    cost,
+                )
+                if code == cp_model.OPTIMAL:
+                    stats.proven_blocks += 1
+                if cost >= best_cost:
                     continue
-                for i in other:
-                    dom = proto.variables[i].domain
-                    dom.clear()
-                    dom.extend([best[i], best[i]])
-            proto.solution_hint.vars.extend(range(len(best)))
-            proto.solution_hint.values.extend(best)
-            solver = cp_model.CpSolver()
-            det_limit = None
-            if det_share is not None and det_left is not None:
-                det_limit = min(det_share, det_left)
-            configure(solver, min(solve_limit, left), det_limit)
-            active.append(solver)
-            if stopped():
-                stats.elapsed = time.monotonic() - started
+                best, best_cost = candidate, cost
+                stats.improvements += 1
+                round_improved = True
+                if improved(best):
+                    return best, stats
+            if not round_improved:
                 return best, stats
-            t0 = time.monotonic()
-            code = solver.solve(sub)
-            stats.solves += 1
-            spent += solver.response_proto.deterministic_time
-            log.debug(
-                "block of %d vars: %s in %.2fs, cost %d -> %s",
-                len(block),
-                solver.status_name(code),
-                time.monotonic() - t0,
-                best_cost,
-                objective_of(model, solver.response_proto.solution)
-                if code in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-                else "-",
-            )
-            if code == cp_model.OPTIMAL:
-                stats.proven_blocks += 1
-            if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                continue
-            candidate = list(solver.response_proto.solution)
-            cost = objective_of(model, candidate)
-            if cost >= best_cost:
-                continue
-            best, best_cost = candidate, cost
-            stats.improvements += 1
-            round_improved = True
-            if improved(best):
-                stats.elapsed = time.monotonic() - started
-                return best, stats
-        if not round_improved:
-            stats.elapsed = time.monotonic() - started
-            return best, stats
+    finally:
+        stats.elapsed = time.monotonic() - started
+
+
+def _fix_others(
+    model: cp_model.CpModel, blocks: Sequence[Sequence[int]], free: Sequence[int], values: list[int]
+) -> cp_model.CpModel:
+    """A clone of ``model``: every block but ``free`` fixed to ``values``, all of it hinted."""
+    sub = model.clone()
+    sub.clear_hints()  # type: ignore[no-untyped-call]
+    proto = sub.proto
+    for block in blocks:
+        if block is free:
+            continue
+        for i in block:
+            dom = proto.variables[i].domain
+            dom.clear()
+            dom.extend([values[i], values[i]])
+    proto.solution_hint.vars.extend(range(len(values)))
+    proto.solution_hint.values.extend(values)
+    return sub
 
 
 def team_blocks(problem: RosterProblem, variables: RosterVariables) -> list[list[int]]:
