@@ -3,6 +3,8 @@
     python -m bench.curtois INSTANCE.txt --time-limit 60 --solution OUT.txt
 
 Prints the objective and objective / best-known (BEST_KNOWN.md, newest transcription).
+The search is :func:`solver.lns.solve_with_lns`: the ordinary solve for 5 % of the time,
+then the roster LNS (bench/RESULTS.md 2d); ``--no-lns`` runs CP-SAT alone.
 """
 
 from __future__ import annotations
