@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from datetime import date
+from typing import Any
 
 import pytest
 from ortools.sat.python import cp_model
@@ -60,6 +61,11 @@ def _configure(solver: cp_model.CpSolver, wall: float, det: float | None) -> Non
 def test_block_search_improves_block_by_block_to_the_optimum() -> None:
     m, blocks, start = _toy()
     seen: list[int] = []
+
+    def improved(vals: list[int]) -> bool:
+        seen.append(objective_of(m, vals))
+        return False
+
     best, stats = block_search(
         m,
         blocks,
@@ -69,7 +75,7 @@ def test_block_search_improves_block_by_block_to_the_optimum() -> None:
         solve_limit=5,
         active=[],
         stopped=lambda: False,
-        improved=lambda vals: bool(seen.append(objective_of(m, vals))),
+        improved=improved,
     )
     assert objective_of(m, start) == 24
     # each block in turn drops its expensive literal: 24 -> 18 -> 12 -> 6
@@ -221,10 +227,12 @@ def test_cancel_during_the_team_search_returns_the_best_so_far() -> None:
     assert sol.assignment is not None
     report = check(p, sol.assignment)
     assert report.valid
+    assert sol.objective is not None
     assert report.objective == sol.objective <= seen[1].objective
 
 
 @pytest.mark.parametrize("name", ["implied_bounds_time", "fairness_phase", "team_phase"])
 def test_time_shares_are_shares(name: str) -> None:
+    shares: dict[str, Any] = {name: 1.5}
     with pytest.raises(ValueError, match=name):
-        SolveOptions(**{name: 1.5})
+        SolveOptions(**shares)
