@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         default=LnsOptions.sub_time,
         help="seconds per LNS sub-solve",
     )
+    parser.add_argument(
+        "--heavy-first",
+        type=float,
+        default=LnsOptions.heavy_first,
+        help="share of the LNS time for a solve of the heaviest terms alone (uncovered shifts)",
+    )
     args = parser.parse_args(argv)
     if args.log:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
@@ -127,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             sub_time=args.lns_sub_time,
             targeted=not args.untargeted,
             linearization_level=args.lns_linearization,
+            heavy_first=args.heavy_first,
         )
         sol = solve_with_lns(problem, options, lns)
     if sol.assignment is None:

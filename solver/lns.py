@@ -72,6 +72,12 @@ class LnsOptions:
         targeted: Half the windows and blocks cover a day with a coverage cost, and
             half the *people* neighbourhoods include someone whose own terms cost.
         linearization_level: CP-SAT's LP in the sub-solves (2: every constraint).
+        heavy_first: Share of the LNS time for a *heavy-first* solve before the LNS: the
+            model with only its heaviest terms as objective (those weighing at least ten
+            times any other, such as Curtois's uncovered shifts at 100 against requests at
+            1-3), core search, both workers. If it lowers their cost, that cost becomes a cap
+            of the LNS model and its roster the incumbent (lexicographic: never trade a
+            heavy unit for light ones). 0 switches it off.
     """
 
     first_phase: float = 0.05
@@ -81,11 +87,14 @@ class LnsOptions:
     block: int = 8
     targeted: bool = True
     linearization_level: int = 2
+    heavy_first: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject shares and sizes that leave no search."""
         if not 0 < self.first_phase < 1:
             raise ValueError("first_phase: must be in (0, 1)")
+        if not 0 <= self.heavy_first < 1:
+            raise ValueError("heavy_first: must be in [0, 1)")
         if not self.sub_time > 0:
             raise ValueError("sub_time: must be > 0")
         if min(self.people, self.window, self.block) < 1:
@@ -140,6 +149,16 @@ class _Search:
             dom = built.model.proto.variables[var].domain
             low += min(coeff * dom[0], coeff * dom[len(dom) - 1])
         self.low = low
+
+    def heavy_terms(self) -> list[tuple[int, int]]:
+        """(variable, coefficient) of the terms weighing at least ten times any other."""
+        if not self.terms:
+            return []
+        top = max(abs(c) for _, c in self.terms)
+        rest = max((abs(c) for _, c in self.terms if abs(c) < top), default=0)
+        if rest == 0 or top < 10 * rest:
+            return []
+        return [(i, c) for i, c in self.terms if c == top]
 
     def person_cost(self, e: int) -> int:
         """What the incumbent's objective terms on person ``e``'s cells cost.
@@ -235,6 +254,59 @@ def _sub_solve(
     return closed, None
 
 
+def _heavy_first(
+    search: _Search,
+    seconds: float,
+    options: SolveOptions,
+    active: list[cp_model.CpSolver],
+) -> bool:
+    """Lower the heaviest terms' cost alone, then cap it on the LNS model (see LnsOptions).
+
+    Returns whether the incumbent changed (its full cost may be higher than before).
+    """
+    heavy = search.heavy_terms()
+    if not heavy or seconds <= 0:
+        return False
+    current = sum(c * search.values[i] for i, c in heavy)
+    model = search.built.model.clone()
+    obj = model.proto.objective
+    obj.vars.clear()
+    obj.coeffs.clear()
+    obj.domain.clear()
+    obj.offset = 0
+    obj.vars.extend(i for i, _ in heavy)
+    obj.coeffs.extend(c for _, c in heavy)
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(search.values)))
+    hint.values.extend(search.values)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = options.num_workers
+    params.max_time_in_seconds = seconds
+    params.random_seed = options.seed
+    params.linearization_level = 2
+    params.optimize_with_core = True
+    params.log_to_stdout = False
+    active.append(solver)
+    code = solver.solve(model)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    found = list(solver.response_proto.solution)
+    lowered = sum(c * found[i] for i, c in heavy)
+    log.info("lns: heavy-first %d -> %d in %.1fs", current, lowered, solver.wall_time)
+    if lowered >= current:
+        return False
+    m = search.built.model
+    m.add(
+        cp_model.LinearExpr.weighted_sum(
+            [m.get_int_var_from_proto_index(i) for i, _ in heavy], [c for _, c in heavy]
+        )
+        <= lowered
+    )
+    search.values, search.objective = found, search.cost(found)
+    return True
+
+
 def improve(
     problem: RosterProblem,
     solution: RosterSolution,
@@ -316,6 +388,10 @@ def improve(
     ]
     watcher = threading.Thread(target=watch, name="lns-cancel", daemon=True)
     watcher.start()
+    heavy_seconds = lns.heavy_first * (deadline - time.monotonic())
+    changed = lns.heavy_first > 0 and _heavy_first(search, heavy_seconds, options, active)
+    if changed and search.objective < solution.objective and progress is not None:
+        progress(Progress(search.objective, bound, time.monotonic() - t0))
     for t in threads:
         t.start()
     for t in threads:
@@ -330,8 +406,8 @@ def improve(
         search.sizes,
         search.per_kind,
     )
-    if search.improvements == 0:
-        return solution, 0
+    if search.objective >= solution.objective:
+        return solution, 0  # nothing better (a heavy-first roster may cost more in all)
     best = search.values
     grid = extract_grid(problem, built, lambda x: best[x.Index()])
     assignment = from_grid(problem, grid)

@@ -123,3 +123,39 @@ def test_targeted_neighbourhoods_hold_the_costs() -> None:
     for _ in range(20):  # every day is short of its targets, so every window is costly
         cells = search.neighbourhood("window", rng)
         assert len({d for _, d in cells}) == 1
+
+
+def test_heavy_first_lowers_the_heavy_terms_and_never_returns_a_dearer_roster() -> None:
+    """Uncovered shifts at 100 against requests at 1-5: the heavy-first solve covers first."""
+    p = problem(
+        14,
+        people(6),
+        shift_demand=demand(14, "early", 0, 2, under_weight=100)
+        + demand(14, "late", 0, 1, under_weight=100),
+        requests=(
+            Request("a0", day(3), RequestKind.DAY_OFF, weight=5),
+            Request("a1", day(4), RequestKind.SHIFT_ON, "late", weight=3),
+        ),
+    )
+    all_off: dict[str, dict[date, str | None]] = {
+        person.id: dict.fromkeys(p.dates) for person in p.staff
+    }
+    report = check(p, all_off)
+    start = RosterSolution(
+        status=SolveStatus.FEASIBLE,
+        assignment=all_off,
+        objective=report.objective,
+        best_bound=0.0,
+    )
+    options = SolveOptions(time_limit=3.0, num_workers=1)
+    better, _ = improve(
+        p, start, options, LnsOptions(sub_time=0.2, heavy_first=0.5), time.monotonic() + 2.0
+    )
+    assert better.assignment is not None
+    again = check(p, better.assignment)
+    assert again.valid
+    assert again.objective == better.objective
+    assert better.objective is not None
+    assert better.objective < report.objective
+    with pytest.raises(ValueError, match="heavy_first"):
+        LnsOptions(heavy_first=1.0)
