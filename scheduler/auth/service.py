@@ -188,6 +188,16 @@ async def set_active(session: AsyncSession, actor: Principal, user_id: int, acti
     return user
 
 
+def _require_acceptable(new: str) -> None:
+    """422 naming every way a new password falls short."""
+    problems = password_problems(new)
+    if problems:
+        raise ValidationFailedError(
+            "the new password is not acceptable",
+            errors=[{"field": "new_password", "message": p} for p in problems],
+        )
+
+
 #: Roles whose passwords a department manager may reset (their own staff, not their peers).
 STAFF_ROLES = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR})
 
@@ -209,12 +219,7 @@ async def reset_password(session: AsyncSession, actor: Principal, user_id: int, 
             "an administrator resets passwords (a department manager those of their staff); "
             "your own is changed at /me/password"
         )
-    problems = password_problems(new)
-    if problems:
-        raise ValidationFailedError(
-            "the new password is not acceptable",
-            errors=[{"field": "new_password", "message": p} for p in problems],
-        )
+    _require_acceptable(new)
     user.password_hash = hash_password(new)
     user.password_version = (user.password_version or 0) + 1
     await session.commit()
@@ -231,11 +236,6 @@ async def change_password(session: AsyncSession, actor: Principal, current: str,
             "the current password is wrong",
             errors=[{"field": "current_password", "message": "does not match"}],
         )
-    problems = password_problems(new)
-    if problems:
-        raise ValidationFailedError(
-            "the new password is not acceptable",
-            errors=[{"field": "new_password", "message": p} for p in problems],
-        )
+    _require_acceptable(new)
     user.password_hash = hash_password(new)
     await session.commit()

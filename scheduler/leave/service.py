@@ -483,10 +483,8 @@ async def list_leave(
     return list(rows.all()), total
 
 
-async def attach_certificate(
-    session: AsyncSession, actor: Principal, leave_id: int, reference: str
-) -> LeaveRequest:
-    """Record the medical certificate (a document reference); the person or a proxy may."""
+async def _locked_leave(session: AsyncSession, actor: Principal, leave_id: int) -> LeaveRequest:
+    """A request the actor may see, locked for the change about to be made (404 otherwise)."""
     leave = await session.scalar(
         select(LeaveRequest)
         .where(LeaveRequest.id == leave_id)
@@ -495,6 +493,14 @@ async def attach_certificate(
     )
     if leave is None or not actor.can_read_employee(leave.employee_id, leave.department_id):
         raise NotFoundError(f"leave request {leave_id} not found")
+    return leave
+
+
+async def attach_certificate(
+    session: AsyncSession, actor: Principal, leave_id: int, reference: str
+) -> LeaveRequest:
+    """Record the medical certificate (a document reference); the person or a proxy may."""
+    leave = await _locked_leave(session, actor, leave_id)
     in_dept = actor.department_id == leave.department_id
     if actor.employee_id != leave.employee_id and not (actor.role in PROXY_ROLES and in_dept):
         raise PermissionDeniedError("the person, their manager or team lead attaches a certificate")
@@ -530,14 +536,7 @@ async def cancel_leave(
     leave took, where those cells still show this leave. Attendance then judges those days by the
     restored shifts. Pending leave is withdrawn through its approval instead.
     """
-    leave = await session.scalar(
-        select(LeaveRequest)
-        .where(LeaveRequest.id == leave_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if leave is None or not actor.can_read_employee(leave.employee_id, leave.department_id):
-        raise NotFoundError(f"leave request {leave_id} not found")
+    leave = await _locked_leave(session, actor, leave_id)
     is_self = actor.employee_id == leave.employee_id
     is_manager = actor.role == Role.ADMIN or (
         actor.role == Role.DEPT_MANAGER and actor.department_id == leave.department_id
