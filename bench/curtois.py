@@ -109,10 +109,16 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds per LNS sub-solve",
     )
     parser.add_argument(
-        "--heavy-first",
+        "--stall",
         type=float,
-        default=LnsOptions.heavy_first,
-        help="share of the LNS time for a solve of the heaviest terms alone (uncovered shifts)",
+        default=LnsOptions.stall,
+        help="share of the time without a better roster before a heavy solve (0: never)",
+    )
+    parser.add_argument(
+        "--heavy-time",
+        type=float,
+        default=LnsOptions.heavy_time,
+        help="share of the time for each solve of the heaviest terms alone (uncovered shifts)",
     )
     args = parser.parse_args(argv)
     if args.log:
@@ -133,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             sub_time=args.lns_sub_time,
             targeted=not args.untargeted,
             linearization_level=args.lns_linearization,
-            heavy_first=args.heavy_first,
+            stall=args.stall,
+            heavy_time=args.heavy_time,
         )
         sol = solve_with_lns(problem, options, lns)
     if sol.assignment is None:

@@ -72,12 +72,17 @@ class LnsOptions:
         targeted: Half the windows and blocks cover a day with a coverage cost, and
             half the *people* neighbourhoods include someone whose own terms cost.
         linearization_level: CP-SAT's LP in the sub-solves (2: every constraint).
-        heavy_first: Share of the LNS time for a *heavy-first* solve before the LNS: the
-            model with only its heaviest terms as objective (those weighing at least ten
-            times any other, such as Curtois's uncovered shifts at 100 against requests at
-            1-3), core search, both workers. If it lowers their cost, that cost becomes a cap
-            of the LNS model and its roster the incumbent (lexicographic: never trade a
-            heavy unit for light ones). 0 switches it off.
+        stall: Share of the time limit without a better roster after which the LNS pauses
+            for a *heavy* solve, when the incumbent's heaviest terms (those weighing at
+            least ten times any other, such as Curtois's uncovered shifts at 100 against
+            requests at 1-3) still cost something. 0 switches it off.
+        heavy_time: Share of the time limit for each heavy solve: the model with only the
+            heaviest terms as objective, core search, every worker, from the incumbent,
+            stopped at its first lower cost. That cost becomes a cap of the LNS model and
+            its roster the incumbent (lexicographic from then on: the LNS never trades a
+            heavy unit back for light ones); the best roster seen is what is returned, so
+            a heavy roster that costs more in all only costs time. Each heavy cost is
+            tried once.
     """
 
     first_phase: float = 0.05
@@ -87,14 +92,17 @@ class LnsOptions:
     block: int = 8
     targeted: bool = True
     linearization_level: int = 2
-    heavy_first: float = 0.0
+    stall: float = 0.1
+    heavy_time: float = 0.3
 
     def __post_init__(self) -> None:
         """Reject shares and sizes that leave no search."""
         if not 0 < self.first_phase < 1:
             raise ValueError("first_phase: must be in (0, 1)")
-        if not 0 <= self.heavy_first < 1:
-            raise ValueError("heavy_first: must be in [0, 1)")
+        if not 0 <= self.stall < 1:
+            raise ValueError("stall: must be in [0, 1)")
+        if not 0 < self.heavy_time < 1:
+            raise ValueError("heavy_time: must be in (0, 1)")
         if not self.sub_time > 0:
             raise ValueError("sub_time: must be > 0")
         if min(self.people, self.window, self.block) < 1:
@@ -149,8 +157,15 @@ class _Search:
             dom = built.model.proto.variables[var].domain
             low += min(coeff * dom[0], coeff * dom[len(dom) - 1])
         self.low = low
+        self.heavy = self._heavy_terms()
+        self.heavy_tried: set[int] = set()
+        """Heavy costs a heavy solve has started from (each is tried once)."""
+        self.best_values, self.best_objective = values, objective
+        """The cheapest roster seen: a heavy solve's incumbent may cost more in all."""
+        self.last_better = time.monotonic()
+        self.in_heavy = False
 
-    def heavy_terms(self) -> list[tuple[int, int]]:
+    def _heavy_terms(self) -> list[tuple[int, int]]:
         """(variable, coefficient) of the terms weighing at least ten times any other."""
         if not self.terms:
             return []
@@ -159,6 +174,25 @@ class _Search:
         if rest == 0 or top < 10 * rest:
             return []
         return [(i, c) for i, c in self.terms if c == top]
+
+    def heavy_cost(self, values: Sequence[int]) -> int:
+        """What the heaviest terms cost in a full assignment."""
+        return sum(c * values[i] for i, c in self.heavy)
+
+    def take(self, values: list[int], cost: int) -> bool:
+        """Make an equal or better roster the incumbent; return whether it is strictly better.
+
+        Called with the lock held.
+        """
+        if cost > self.objective:
+            return False
+        better = cost < self.objective
+        self.values, self.objective = values, cost
+        if better:
+            self.last_better = time.monotonic()
+        if cost < self.best_objective:
+            self.best_values, self.best_objective = values, cost
+        return better
 
     def person_cost(self, e: int) -> int:
         """What the incumbent's objective terms on person ``e``'s cells cost.
@@ -211,6 +245,39 @@ class _Search:
         self.sizes[kind] = max(1, min(self.limits[kind], size))
 
 
+class _Running:
+    """The CP-SAT solves in progress, so that a pause, a cancel or the end can stop them.
+
+    Stopping a solver before its solve has begun does nothing, so whoever stops them
+    keeps calling :meth:`stop` while the stop holds (the watcher does, every 50 ms).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.solvers: set[cp_model.CpSolver] = set()
+
+    def solve(
+        self,
+        solver: cp_model.CpSolver,
+        model: cp_model.CpModel,
+        callback: cp_model.CpSolverSolutionCallback | None = None,
+    ) -> int:
+        """Run ``solver`` on ``model``; stoppable by :meth:`stop` meanwhile."""
+        with self.lock:
+            self.solvers.add(solver)
+        try:
+            return int(solver.solve(model, callback))
+        finally:
+            with self.lock:
+                self.solvers.discard(solver)
+
+    def stop(self) -> None:
+        """Ask every solve in progress to stop."""
+        with self.lock:
+            for solver in self.solvers:
+                solver.stop_search()
+
+
 def _sub_solve(
     search: _Search,
     free: set[tuple[int, int]],
@@ -218,7 +285,7 @@ def _sub_solve(
     objective: int,
     seed: int,
     time_limit: float,
-    active: list[cp_model.CpSolver],
+    running: _Running,
 ) -> tuple[bool, list[int] | None]:
     """Solve the model with every cell outside ``free`` fixed.
 
@@ -246,36 +313,47 @@ def _sub_solve(
     params.random_seed = seed
     params.linearization_level = search.linearization
     params.log_to_stdout = False
-    active.append(solver)
-    code = solver.solve(model)
+    code = running.solve(solver, model)
     closed = code == cp_model.OPTIMAL
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return closed, list(solver.response_proto.solution)
     return closed, None
 
 
-def _heavy_first(
-    search: _Search,
-    seconds: float,
-    options: SolveOptions,
-    active: list[cp_model.CpSolver],
-) -> bool:
-    """Lower the heaviest terms' cost alone, then cap it on the LNS model (see LnsOptions).
+class _StopBelow(cp_model.CpSolverSolutionCallback):
+    """Stops a heavy solve at its first roster whose heavy cost is below ``current``.
 
-    Returns whether the incumbent changed (its full cost may be higher than before).
+    Why: one step down is what the LNS needs; the time a heavy solve would spend on
+    further steps is better spent by the LNS on the light terms, and a further stall
+    starts another heavy solve from the new level anyway.
     """
-    heavy = search.heavy_terms()
-    if not heavy or seconds <= 0:
-        return False
-    current = sum(c * search.values[i] for i, c in heavy)
+
+    def __init__(self, current: int) -> None:
+        super().__init__()
+        self.current = current
+
+    def on_solution_callback(self) -> None:
+        """Stop once the heavy terms cost less than at the start."""
+        if self.objective_value < self.current:
+            self.stop_search()
+
+
+def _heavy(search: _Search, seconds: float, options: SolveOptions, running: _Running) -> bool:
+    """Lower the heaviest terms' cost alone from the incumbent, then cap it (LnsOptions).
+
+    Called while no LNS thread runs. Returns whether the incumbent changed (its full
+    cost may be higher than before; the best roster seen is kept apart).
+    """
+    current = search.heavy_cost(search.values)
+    search.heavy_tried.add(current)
     model = search.built.model.clone()
     obj = model.proto.objective
     obj.vars.clear()
     obj.coeffs.clear()
     obj.domain.clear()
     obj.offset = 0
-    obj.vars.extend(i for i, _ in heavy)
-    obj.coeffs.extend(c for _, c in heavy)
+    obj.vars.extend(i for i, _ in search.heavy)
+    obj.coeffs.extend(c for _, c in search.heavy)
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(search.values)))
     hint.values.extend(search.values)
@@ -287,23 +365,27 @@ def _heavy_first(
     params.linearization_level = 2
     params.optimize_with_core = True
     params.log_to_stdout = False
-    active.append(solver)
-    code = solver.solve(model)
+    code = running.solve(solver, model, _StopBelow(current))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
     found = list(solver.response_proto.solution)
-    lowered = sum(c * found[i] for i, c in heavy)
-    log.info("lns: heavy-first %d -> %d in %.1fs", current, lowered, solver.wall_time)
+    lowered = search.heavy_cost(found)
+    log.info("lns: heavy %d -> %d in %.1fs", current, lowered, solver.wall_time)
     if lowered >= current:
         return False
     m = search.built.model
     m.add(
         cp_model.LinearExpr.weighted_sum(
-            [m.get_int_var_from_proto_index(i) for i, _ in heavy], [c for _, c in heavy]
+            [m.get_int_var_from_proto_index(i) for i, _ in search.heavy],
+            [c for _, c in search.heavy],
         )
         <= lowered
     )
-    search.values, search.objective = found, search.cost(found)
+    with search.lock:
+        search.values, search.objective = found, search.cost(found)
+        search.last_better = time.monotonic()
+        if search.objective < search.best_objective:
+            search.best_values, search.best_objective = found, search.objective
     return True
 
 
@@ -334,14 +416,18 @@ def improve(
     if search.cost(values) != solution.objective:
         return solution, 0  # the model and the first phase disagree: keep the checked roster
     bound = solution.best_bound or 0.0
-    stopping = threading.Event()
-    active: list[cp_model.CpSolver] = []
+    span = deadline - t0
+    stall_after, heavy_seconds = lns.stall * span, lns.heavy_time * span
+    stopping = threading.Event()  # the end: deadline, bound reached or cancelled
+    pausing = threading.Event()  # the LNS threads give way to a heavy solve
+    finished = threading.Event()
+    running = _Running()
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)  # noqa: S311 - search diversity, not security
-        while not stopping.is_set():
+        while not (stopping.is_set() or pausing.is_set()):
             left = deadline - time.monotonic()
-            if left < 0.05 or (cancel is not None and cancel.is_set()):
+            if left < 0.05:
                 return
             with search.lock:
                 values, objective = search.values, search.objective
@@ -354,7 +440,7 @@ def improve(
                 objective,
                 rng.randrange(1 << 30),
                 min(lns.sub_time, left),
-                active,
+                running,
             )
             with search.lock:
                 search.calls += 1
@@ -363,65 +449,88 @@ def improve(
                 search.adapt(kind, closed)
                 if found is None:
                     continue
-                cost = search.cost(found)
-                if cost < search.objective:
+                best_before = search.best_objective
+                if search.take(found, search.cost(found)):
                     search.improvements += 1
                     search.per_kind[kind][2] += 1
-                    log.debug("%.1fs %s %d", time.monotonic() - t0, kind, cost)
-                    if progress is not None:
-                        progress(Progress(cost, bound, time.monotonic() - t0))
-                if cost <= search.objective:
-                    search.values, search.objective = found, cost
-                if search.objective <= bound:
+                    log.debug("%.1fs %s %d", time.monotonic() - t0, kind, search.objective)
+                if search.best_objective < best_before and progress is not None:
+                    progress(Progress(search.best_objective, bound, time.monotonic() - t0))
+                if search.best_objective <= bound:
                     stopping.set()
 
-    def watch() -> None:
-        while not stopping.wait(0.05):
-            if cancel is not None and cancel.is_set():
-                stopping.set()
-        for s in list(active):
-            s.stop_search()
+    def stalled(now: float) -> bool:
+        """The LNS found nothing better for a while and the heavy terms still cost."""
+        if lns.stall == 0 or not search.heavy or search.in_heavy or pausing.is_set():
+            return False
+        if now - search.last_better < stall_after or deadline - now < heavy_seconds:
+            return False
+        with search.lock:
+            heavy = search.heavy_cost(search.values)
+        return heavy > 0 and heavy not in search.heavy_tried
 
-    threads = [
-        threading.Thread(target=worker, args=(options.seed * 1000 + i,), name=f"lns-{i}")
-        for i in range(options.num_workers)
-    ]
-    watcher = threading.Thread(target=watch, name="lns-cancel", daemon=True)
+    def watch() -> None:
+        while not finished.wait(0.05):
+            now = time.monotonic()
+            if now >= deadline or (cancel is not None and cancel.is_set()):
+                stopping.set()
+            elif stalled(now):
+                pausing.set()
+            if stopping.is_set() or pausing.is_set():
+                running.stop()
+
+    watcher = threading.Thread(target=watch, name="lns-watch", daemon=True)
     watcher.start()
-    heavy_seconds = lns.heavy_first * (deadline - time.monotonic())
-    changed = lns.heavy_first > 0 and _heavy_first(search, heavy_seconds, options, active)
-    if changed and search.objective < solution.objective and progress is not None:
-        progress(Progress(search.objective, bound, time.monotonic() - t0))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    stopping.set()
-    watcher.join()
+    try:
+        while not stopping.is_set():
+            threads = [
+                threading.Thread(target=worker, args=(options.seed * 1000 + i,), name=f"lns-{i}")
+                for i in range(options.num_workers)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if not pausing.is_set():
+                break  # the deadline, the bound or a cancel
+            search.in_heavy = True
+            pausing.clear()
+            seconds = min(heavy_seconds, deadline - time.monotonic())
+            best_before = search.best_objective
+            changed = _heavy(search, seconds, options, running)
+            if changed and search.best_objective < best_before and progress is not None:
+                progress(Progress(search.best_objective, bound, time.monotonic() - t0))
+            search.in_heavy = False
+    finally:
+        finished.set()
+        watcher.join()
     log.info(
-        "lns: %d sub-solves, %d improving, objective %d, sizes %s, per kind %s",
+        "lns: %d sub-solves, %d improving, objective %d, sizes %s, per kind %s, heavy tried %s",
         search.calls,
         search.improvements,
-        search.objective,
+        search.best_objective,
         search.sizes,
         search.per_kind,
+        sorted(search.heavy_tried),
     )
-    if search.objective >= solution.objective:
-        return solution, 0  # nothing better (a heavy-first roster may cost more in all)
-    best = search.values
+    if search.best_objective >= solution.objective:
+        return solution, 0
+    best = search.best_values
     grid = extract_grid(problem, built, lambda x: best[x.Index()])
     assignment = from_grid(problem, grid)
     report = check(problem, assignment)
-    if not report.valid or report.objective != search.objective:
+    if not report.valid or report.objective != search.best_objective:
         return solution, 0  # never trade a checked roster for one the checker disputes
-    optimal = search.objective <= bound
+    optimal = search.best_objective <= bound
     return (
         replace(
             solution,
             status=SolveStatus.OPTIMAL if optimal else solution.status,
             assignment=assignment,
-            objective=search.objective,
-            gap=0.0 if optimal else max(0.0, (search.objective - bound) / search.objective),
+            objective=search.best_objective,
+            gap=0.0
+            if optimal
+            else max(0.0, (search.best_objective - bound) / search.best_objective),
             breakdown=report.breakdown,
             penalties=report.penalties,
             spreads=report.spreads,

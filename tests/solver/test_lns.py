@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import threading
 import time
 from datetime import date
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 
 from solver import RosterProblem, RosterSolution, SolveOptions, SolveStatus, check
 from solver.curtois import read_instance
-from solver.lns import LnsOptions, improve, solve_with_lns
+from solver.lns import LnsOptions, _heavy, _Running, _Search, improve, solve_with_lns
 from solver.problem import Request, RequestKind
 from solver.result import CheckReport
+from solver.solve import build_model, complete_hint, grid_from_assignment
 from solver.testing import day, demand, people, problem
 
 DATA = Path("/work/shared/bench-data/curtois")
@@ -110,11 +114,6 @@ def test_a_first_phase_without_a_roster_leaves_the_rest_to_cpsat() -> None:
 
 def test_targeted_neighbourhoods_hold_the_costs() -> None:
     """A person with an unmet request is costly; windows cover days with coverage costs."""
-    import random
-
-    from solver.lns import _Search
-    from solver.solve import build_model, complete_hint, grid_from_assignment
-
     p = _small()
     all_off: dict[str, dict[date, str | None]] = {
         person.id: dict.fromkeys(p.dates) for person in p.staff
@@ -132,28 +131,66 @@ def test_targeted_neighbourhoods_hold_the_costs() -> None:
         assert len({d for _, d in cells}) == 1
 
 
-def test_heavy_first_lowers_the_heavy_terms_and_never_returns_a_dearer_roster() -> None:
-    """Uncovered shifts at 100 against requests at 1-5: the heavy-first solve covers first."""
-    p = problem(
+def _short_of_cover() -> RosterProblem:
+    """Uncovered shifts at 100 against requests at 3-5; no roster covers every shift."""
+    return problem(
         14,
-        people(6),
-        shift_demand=demand(14, "early", 0, 2, under_weight=100)
+        people(3),
+        shift_demand=demand(14, "early", 0, 3, under_weight=100)
         + demand(14, "late", 0, 1, under_weight=100),
         requests=(
             Request("a0", day(3), RequestKind.DAY_OFF, weight=5),
             Request("a1", day(4), RequestKind.SHIFT_ON, "late", weight=3),
         ),
     )
+
+
+def test_a_heavy_solve_lowers_the_heavy_cost_and_caps_it_for_the_lns() -> None:
+    """Lexicographic from then on: the old incumbent's heavy cost is no longer allowed."""
+    p = _short_of_cover()
     start, report = _all_off(p)
-    options = SolveOptions(time_limit=3.0, num_workers=1)
+    built = build_model(p)
+    assert complete_hint(built, grid_from_assignment(p, start.assignment or {}), SolveOptions())
+    values = list(built.model.proto.solution_hint.values)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    search = _Search(built, values, report.objective, LnsOptions())
+    before = search.heavy_cost(values)
+    assert before > 0
+    assert _heavy(search, 2.0, SolveOptions(num_workers=1), _Running())
+    assert search.heavy_cost(search.values) < before
+    assert search.heavy_tried == {before}
+    assert search.best_objective == search.objective <= report.objective
+    capped = built.model.clone()
+    for i, value in enumerate(values):  # the all-off roster, fixed
+        domain = capped.proto.variables[i].domain
+        domain.clear()
+        domain.extend([value, value])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(capped) == cp_model.INFEASIBLE
+
+
+def test_a_stalled_lns_runs_a_heavy_solve_and_returns_a_checked_roster(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    p = _short_of_cover()
+    start, report = _all_off(p)
+    caplog.set_level(logging.INFO, logger="solver.lns")
     better, _ = improve(
-        p, start, options, LnsOptions(sub_time=0.2, heavy_first=0.5), time.monotonic() + 2.0
+        p,
+        start,
+        SolveOptions(num_workers=1),
+        LnsOptions(sub_time=0.1, stall=0.05, heavy_time=0.2),
+        time.monotonic() + 3.0,
     )
+    assert any(r.getMessage().startswith("lns: heavy ") for r in caplog.records)
     assert better.assignment is not None
     again = check(p, better.assignment)
     assert again.valid
     assert again.objective == better.objective
     assert better.objective is not None
     assert better.objective < report.objective
-    with pytest.raises(ValueError, match="heavy_first"):
-        LnsOptions(heavy_first=1.0)
+    with pytest.raises(ValueError, match="stall"):
+        LnsOptions(stall=1.0)
+    with pytest.raises(ValueError, match="heavy_time"):
+        LnsOptions(heavy_time=0)
