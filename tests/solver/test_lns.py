@@ -103,13 +103,34 @@ def test_solve_with_lns_on_instance3_is_checked() -> None:
     assert (sol.objective or 0) >= 1001  # the proven optimum
 
 
-def test_a_first_phase_without_a_roster_leaves_the_rest_to_cpsat() -> None:
+def test_a_first_phase_without_a_roster_goes_on_to_its_first_roster_then_improves() -> None:
     p = read_instance((DATA / "Instance3.txt").read_text()) if DATA.exists() else _small()
+    seen: list[int] = []
     sol = solve_with_lns(
-        p, SolveOptions(time_limit=1.0, num_workers=1), LnsOptions(first_phase=0.001)
+        p,
+        SolveOptions(time_limit=2.0, num_workers=1),
+        LnsOptions(first_phase=0.0001),
+        progress=lambda update: seen.append(update.objective),
     )
+    assert sol.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL)
     assert sol.assignment is not None
     assert check(p, sol.assignment).objective == sol.objective
+    assert seen
+    assert seen[-1] == sol.objective
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_a_cancel_while_looking_for_the_first_roster_is_the_callers() -> None:
+    p = read_instance((DATA / "Instance3.txt").read_text()) if DATA.exists() else _small()
+    cancel = threading.Event()
+    sol = solve_with_lns(
+        p,
+        SolveOptions(time_limit=2.0, num_workers=1),
+        LnsOptions(first_phase=0.0001),
+        progress=lambda _: cancel.set(),
+        cancel=cancel,
+    )
+    assert sol.status in (SolveStatus.CANCELLED, SolveStatus.CANCELLED_NO_SOLUTION)
 
 
 def test_targeted_neighbourhoods_hold_the_costs() -> None:
