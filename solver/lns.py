@@ -21,9 +21,15 @@ sub-solve proved its neighbourhood optimal and shrinks after one that did not, s
 half of them close, as CP-SAT does for its own. ``num_workers`` threads run sub-solves
 side by side (CP-SAT releases the GIL).
 
+When the LNS stalls while the heaviest terms still cost (Curtois's uncovered shifts, at
+100 against requests at 1-3), a *heavy* solve looks for a roster whose heavy cost is lower,
+whatever the light terms; that cost then caps the LNS model (see ``LnsOptions.stall``):
+a better roster that uncovers one shift fewer differs from the incumbent in more than half
+the rows, which no neighbourhood the LNS can close holds.
+
 The model is the one :func:`solver.solve.build_model` builds from the RosterProblem, so
 every rule and cost is the product's; the result is re-scored by the checker.
-Measured in bench/RESULTS.md section 2d.
+Measured in bench/RESULTS.md sections 2d, 2g and 2h.
 """
 
 from __future__ import annotations
