@@ -78,12 +78,10 @@ class LnsOptions:
         targeted: Half the windows and blocks cover a day with a coverage cost, and
             half the *people* neighbourhoods include someone whose own terms cost.
         linearization_level: CP-SAT's LP in the sub-solves (2: every constraint).
-        stall: Share of the time limit during which the incumbent's heaviest terms (those
-            weighing at least ten times any other, such as Curtois's uncovered shifts at
-            100 against requests at 1-3) have not become cheaper, after which the LNS pauses
-            for a *heavy* solve, if they still cost something. Light improvements do not
-            count: an LNS can shave requests for the rest of the run while stuck one
-            uncovered shift above a better basin. 0 switches it off.
+        stall: Share of the time limit without a better roster after which the LNS pauses
+            for a *heavy* solve, when the incumbent's heaviest terms (those weighing at
+            least ten times any other, such as Curtois's uncovered shifts at 100 against
+            requests at 1-3) still cost something. 0 switches it off.
         heavy_time: Share of the time limit for each heavy solve: the model with only the
             heaviest terms as objective, core search, every worker, from the incumbent,
             stopped at its first lower cost. That cost becomes a cap of the LNS model and
@@ -170,9 +168,7 @@ class _Search:
         """Heavy costs a heavy solve has started from (each is tried once)."""
         self.best_values, self.best_objective = values, objective
         """The cheapest roster seen: a heavy solve's incumbent may cost more in all."""
-        self.heavy_now = self.heavy_cost(values)
         self.last_better = time.monotonic()
-        """When the incumbent's heavy cost last dropped (or the search began)."""
         self.in_heavy = False
 
     def _heavy_terms(self) -> list[tuple[int, int]]:
@@ -197,10 +193,9 @@ class _Search:
         if cost > self.objective:
             return False
         better = cost < self.objective
-        heavy = self.heavy_cost(values)
-        if heavy < self.heavy_now:
+        self.values, self.objective = values, cost
+        if better:
             self.last_better = time.monotonic()
-        self.values, self.objective, self.heavy_now = values, cost, heavy
         if cost < self.best_objective:
             self.best_values, self.best_objective = values, cost
         return better
@@ -393,7 +388,7 @@ def _heavy(search: _Search, seconds: float, options: SolveOptions, running: _Run
         <= lowered
     )
     with search.lock:
-        search.values, search.objective, search.heavy_now = found, search.cost(found), lowered
+        search.values, search.objective = found, search.cost(found)
         search.last_better = time.monotonic()
         if search.objective < search.best_objective:
             search.best_values, search.best_objective = found, search.objective
@@ -471,13 +466,13 @@ def improve(
                     stopping.set()
 
     def stalled(now: float) -> bool:
-        """The heavy terms have not become cheaper for a while and still cost."""
+        """The LNS found nothing better for a while and the heavy terms still cost."""
         if lns.stall == 0 or not search.heavy or search.in_heavy or pausing.is_set():
             return False
         if now - search.last_better < stall_after or deadline - now < heavy_seconds:
             return False
         with search.lock:
-            heavy = search.heavy_now
+            heavy = search.heavy_cost(search.values)
         return heavy > 0 and heavy not in search.heavy_tried
 
     def watch() -> None:
