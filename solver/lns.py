@@ -193,12 +193,19 @@ class _Search:
         if cost > self.objective:
             return False
         better = cost < self.objective
+        self.replace(values, cost, fresh=better)
+        return better
+
+    def replace(self, values: list[int], cost: int, *, fresh: bool) -> None:
+        """Make a roster the incumbent, whatever its cost, and keep the best seen.
+
+        ``fresh`` restarts the stall clock. Called with the lock held.
+        """
         self.values, self.objective = values, cost
-        if better:
+        if fresh:
             self.last_better = time.monotonic()
         if cost < self.best_objective:
             self.best_values, self.best_objective = values, cost
-        return better
 
     def person_cost(self, e: int) -> int:
         """What the incumbent's objective terms on person ``e``'s cells cost.
@@ -388,10 +395,7 @@ def _heavy(search: _Search, seconds: float, options: SolveOptions, running: _Run
         <= lowered
     )
     with search.lock:
-        search.values, search.objective = found, search.cost(found)
-        search.last_better = time.monotonic()
-        if search.objective < search.best_objective:
-            search.best_values, search.best_objective = found, search.objective
+        search.replace(found, search.cost(found), fresh=True)
     return True
 
 
