@@ -1,4 +1,4 @@
-"""Large-neighbourhood search over roster cells: people, day windows and blocks.
+"""Large-neighbourhood search over roster cells: people, day windows and pairs of windows.
 
 Why: after its first seconds, CP-SAT's own neighbourhoods (random or graph-based sets
 of variables and constraints) stop paying on rosters whose rows are tightly bound
@@ -11,7 +11,10 @@ Boolean), so a sub-solve can rebuild runs:
   of them has an unmet request (or another cost on their own cells);
 * **window**: every person on a few consecutive days (who covers those days); half
   the time the window holds a day whose headcount costs something;
-* **block**: half the people, chosen at random, on a longer window.
+* **pair**: every person on two windows apart (who works which weeks): the count rules
+  over the horizon (maximum weekends, shifts of a type, total minutes) tie a shift
+  covered in one week to one given up in another, which no single window holds; half
+  the time the first window holds a day whose headcount costs something.
 
 Every other cell is fixed to the incumbent, the objective's domain is capped at the
 incumbent's cost and the incumbent is the hint, so each sub-solve (one CP-SAT worker,
@@ -59,7 +62,7 @@ from solver.solve import (
 
 log = logging.getLogger("solver.lns")
 
-KINDS = ("people", "window", "block")
+KINDS = ("people", "window", "pair")
 """The neighbourhood kinds, drawn uniformly."""
 
 
@@ -74,8 +77,8 @@ class LnsOptions:
             proven optimal within it).
         people: Initial number of people freed by a *people* neighbourhood.
         window: Initial days of a *window* neighbourhood.
-        block: Initial days of a *block* neighbourhood.
-        targeted: Half the windows and blocks cover a day with a coverage cost, and
+        pair: Initial days of each of a *pair* neighbourhood's two windows.
+        targeted: Half the windows and pairs cover a day with a coverage cost, and
             half the *people* neighbourhoods include someone whose own terms cost.
         linearization_level: CP-SAT's LP in the sub-solves (2: every constraint).
         stall: Share of the time limit without a better roster after which the LNS pauses
@@ -95,7 +98,7 @@ class LnsOptions:
     sub_time: float = 1.0
     people: int = 4
     window: int = 7
-    block: int = 8
+    pair: int = 4
     targeted: bool = True
     linearization_level: int = 2
     stall: float = 0.1
@@ -111,8 +114,8 @@ class LnsOptions:
             raise ValueError("heavy_time: must be in (0, 1)")
         if not self.sub_time > 0:
             raise ValueError("sub_time: must be > 0")
-        if min(self.people, self.window, self.block) < 1:
-            raise ValueError("people, window, block: must be >= 1")
+        if min(self.people, self.window, self.pair) < 1:
+            raise ValueError("people, window, pair: must be >= 1")
 
 
 class _Search:
@@ -126,8 +129,16 @@ class _Search:
         self.lock = threading.Lock()
         self.values = values
         self.objective = objective
-        self.sizes = {"people": lns.people, "window": lns.window, "block": lns.block}
-        self.limits = {"people": len(p.staff), "window": p.num_days, "block": p.num_days}
+        self.sizes = {
+            "people": lns.people,
+            "window": lns.window,
+            "pair": lns.pair,
+        }
+        self.limits = {
+            "people": len(p.staff),
+            "window": p.num_days,
+            "pair": max(1, p.num_days // 2),
+        }
         self.calls = 0
         self.improvements = 0
         self.per_kind = {kind: [0, 0, 0] for kind in KINDS}
@@ -246,11 +257,12 @@ class _Search:
             first = rng.randint(max(0, day - size + 1), min(day, horizon - size))
         else:
             first = rng.randrange(0, horizon - size + 1)
-        if kind == "window":
-            who: Sequence[int] = range(n_staff)
-        else:
-            who = rng.sample(range(n_staff), max(1, n_staff // 2))
-        return {(e, d) for e in who for d in range(first, first + size)}
+        days = set(range(first, first + size))
+        if kind == "pair":
+            apart = [s for s in range(horizon - size + 1) if s + size <= first or s >= first + size]
+            second = rng.choice(apart or [0, horizon - size])
+            days.update(range(second, second + size))
+        return {(e, d) for e in range(n_staff) for d in days}
 
     def adapt(self, kind: str, closed: bool) -> None:
         """Grow a kind after a neighbourhood proven optimal, shrink it otherwise."""
@@ -463,7 +475,13 @@ def improve(
                 if search.take(found, search.cost(found)):
                     search.improvements += 1
                     search.per_kind[kind][2] += 1
-                    log.debug("%.1fs %s %d", time.monotonic() - t0, kind, search.objective)
+                    log.debug(
+                        "%.1fs %s %d heavy %d",
+                        time.monotonic() - t0,
+                        kind,
+                        search.objective,
+                        search.heavy_cost(search.values),
+                    )
                 if search.best_objective < best_before and progress is not None:
                     progress(Progress(search.best_objective, bound, time.monotonic() - t0))
                 if search.best_objective <= bound:

@@ -152,6 +152,26 @@ def test_targeted_neighbourhoods_hold_the_costs() -> None:
         assert len({d for _, d in cells}) == 1
 
 
+def test_a_pair_frees_everyone_on_two_windows_apart() -> None:
+    """A shift gained in one week and one given up in another fit in one neighbourhood."""
+    p = _small()
+    all_off: dict[str, dict[date, str | None]] = {
+        person.id: dict.fromkeys(p.dates) for person in p.staff
+    }
+    built = build_model(p)
+    assert complete_hint(built, grid_from_assignment(p, all_off), SolveOptions())
+    values = list(built.model.proto.solution_hint.values)
+    search = _Search(built, values, check(p, all_off).objective, LnsOptions(pair=3))
+    rng = random.Random(1)
+    for _ in range(20):
+        cells = search.neighbourhood("pair", rng)
+        days = sorted({d for _, d in cells})
+        assert cells == {(e, d) for e in range(len(p.staff)) for d in days}
+        assert len(days) == 6
+        runs = [d for i, d in enumerate(days) if i == 0 or days[i - 1] != d - 1]
+        assert 1 <= len(runs) <= 2  # two windows of 3, apart or end to end
+
+
 def _short_of_cover() -> RosterProblem:
     """Uncovered shifts at 100 against requests at 3-5; no roster covers every shift."""
     return problem(
