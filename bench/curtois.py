@@ -4,7 +4,8 @@
 
 Prints the objective and objective / best-known (BEST_KNOWN.md, newest transcription).
 The search is :func:`solver.lns.solve_with_lns`: the ordinary solve for 5 % of the time,
-then the roster LNS with its heavy step at a stall (bench/RESULTS.md 2d, 2g);
+then the roster LNS (people, window and pair neighbourhoods) with its heavy step at a
+stall (bench/RESULTS.md 2d, 2g, 2i);
 ``--no-lns`` runs CP-SAT alone, ``--stall 0`` the LNS without the heavy step.
 """
 

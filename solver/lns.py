@@ -91,7 +91,8 @@ class LnsOptions:
             its roster the incumbent (lexicographic from then on: the LNS never trades a
             heavy unit back for light ones); the best roster seen is what is returned, so
             a heavy roster that costs more in all only costs time. Each heavy cost is
-            tried once.
+            tried once. 40 %: from Curtois 5's 1,200 level the heavy solve needs 14-23 s
+            when it succeeds (bench/RESULTS.md 2i).
     """
 
     first_phase: float = 0.05
@@ -102,7 +103,7 @@ class LnsOptions:
     targeted: bool = True
     linearization_level: int = 2
     stall: float = 0.1
-    heavy_time: float = 0.3
+    heavy_time: float = 0.4
 
     def __post_init__(self) -> None:
         """Reject shares and sizes that leave no search."""
