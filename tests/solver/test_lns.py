@@ -133,16 +133,20 @@ def test_a_cancel_while_looking_for_the_first_roster_is_the_callers() -> None:
     assert sol.status in (SolveStatus.CANCELLED, SolveStatus.CANCELLED_NO_SOLUTION)
 
 
+def _search_from_all_off(p: RosterProblem, lns: LnsOptions) -> tuple[_Search, list[int]]:
+    """The LNS's shared state with the all-off roster as incumbent, and that roster's values."""
+    start, report = _all_off(p)
+    assert start.assignment is not None
+    built = build_model(p)
+    assert complete_hint(built, grid_from_assignment(p, start.assignment), SolveOptions())
+    values = list(built.model.proto.solution_hint.values)
+    return _Search(built, values, report.objective, lns), values
+
+
 def test_targeted_neighbourhoods_hold_the_costs() -> None:
     """A person with an unmet request is costly; windows cover days with coverage costs."""
     p = _small()
-    all_off: dict[str, dict[date, str | None]] = {
-        person.id: dict.fromkeys(p.dates) for person in p.staff
-    }
-    built = build_model(p)
-    assert complete_hint(built, grid_from_assignment(p, all_off), SolveOptions())
-    values = list(built.model.proto.solution_hint.values)
-    search = _Search(built, values, check(p, all_off).objective, LnsOptions(window=1))
+    search, values = _search_from_all_off(p, LnsOptions(window=1))
     assert search.cost(values) == search.objective
     # a1 asked for a late shift on day 4 (weight 3); a0's day-off request is met
     assert [search.person_cost(e) for e in range(3)] == [0, 3, 0]
@@ -155,13 +159,7 @@ def test_targeted_neighbourhoods_hold_the_costs() -> None:
 def test_a_pair_frees_everyone_on_two_windows_apart() -> None:
     """A shift gained in one week and one given up in another fit in one neighbourhood."""
     p = _small()
-    all_off: dict[str, dict[date, str | None]] = {
-        person.id: dict.fromkeys(p.dates) for person in p.staff
-    }
-    built = build_model(p)
-    assert complete_hint(built, grid_from_assignment(p, all_off), SolveOptions())
-    values = list(built.model.proto.solution_hint.values)
-    search = _Search(built, values, check(p, all_off).objective, LnsOptions(pair=3))
+    search, _ = _search_from_all_off(p, LnsOptions(pair=3))
     rng = random.Random(1)
     for _ in range(20):
         cells = search.neighbourhood("pair", rng)
