@@ -34,7 +34,7 @@ class DemandRow:
 
     ``over`` and ``under`` are the row's slack variables, or 0 where the side cannot
     occur (no more people than the target, or a target of 0); the weights are the
-    ones in the objective. :mod:`solver.rules.implied` relies on the exactness.
+    ones in the objective. :mod:`solver.bounds` relies on the exactness.
     """
 
     target: int
@@ -115,7 +115,7 @@ class ModelContext:
     demand_rows: dict[tuple[str | None, int, int], DemandRow | None] = field(default_factory=dict)
     """Per (team, day, shift) demand row, its exact slacks; ``None`` if the row has no
     exact slacks (a zero weight) or is not the only row for its key. Filled by the
-    coverage rule and read by :mod:`solver.rules.implied`."""
+    coverage rule and read by :mod:`solver.bounds` and :mod:`solver.lns`."""
     fairness_levels: Mapping[tuple[str, int], tuple[int, int]] | None = None
     """For the search's first phase only: per (fairness rule, group index) a (min, max)
     band; :mod:`solver.rules.fairness` then charges each count outside its band instead

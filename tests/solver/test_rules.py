@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from ortools.sat.python import cp_model
 
 from solver import (
     Calendar,
@@ -22,6 +23,7 @@ from solver import (
     SolveStatus,
     Staff,
 )
+from solver.solve import build_model
 from solver.testing import EARLY, LATE, cell, day, demand, people, problem, solve_checked
 
 INFEASIBLE = {"explain_infeasible": False}
@@ -284,6 +286,20 @@ def test_min_consecutive_and_weekend_limits() -> None:
     assert cell(sol, "a0", 5) is None
     if cell(sol, "a0", 1):
         assert cell(sol, "a0", 0) or cell(sol, "a0", 2)
+
+
+def test_implied_weekend_cap_keeps_every_roster_of_the_weekend_limit() -> None:
+    # 1-12 Dec 2026: the weekend of 5-6 Dec and the Saturday of 12 Dec. With one weekend
+    # allowed, both days of the full one may be worked, and not the Saturday as well: the
+    # implied weekend-days cap (the days of the largest allowed weekends) keeps the first.
+    staff = (Staff("a0", "A", contract=Contract(max_weekends=1)),)
+    both = (Lock("a0", day(4), "early"), Lock("a0", day(5), "early"))
+    for locks, feasible in ((both, True), ((*both, Lock("a0", day(11), "early")), False)):
+        model = build_model(problem(12, staff, locks=locks)).model
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        code = solver.solve(model)
+        assert (code in (cp_model.OPTIMAL, cp_model.FEASIBLE)) is feasible
 
 
 def test_lock_outside_contract_is_infeasible() -> None:
