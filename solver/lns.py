@@ -91,8 +91,9 @@ class LnsOptions:
             its roster the incumbent (lexicographic from then on: the LNS never trades a
             heavy unit back for light ones); the best roster seen is what is returned, so
             a heavy roster that costs more in all only costs time. Each heavy cost is
-            tried once. 40 %: from Curtois 5's 1,200 level the heavy solve needs 14-23 s
-            when it succeeds (bench/RESULTS.md 2i).
+            tried once. 40 %: from Curtois 5's 1,200 level the heavy solve needed 14-23 s
+            when it succeeded (bench/RESULTS.md 2i), 2-20 s with the weekend-days cap of
+            :mod:`solver.rules.contract` (2j).
     """
 
     first_phase: float = 0.05
