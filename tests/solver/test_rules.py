@@ -292,6 +292,8 @@ def test_implied_weekend_cap_keeps_every_roster_of_the_weekend_limit() -> None:
     # 1-12 Dec 2026: the weekend of 5-6 Dec and the Saturday of 12 Dec. With one weekend
     # allowed, both days of the full one may be worked, and not the Saturday as well: the
     # implied weekend-days cap (the days of the largest allowed weekends) keeps the first.
+    # The model itself is solved: solve() may return a checker-valid greedy roster for so
+    # small a problem, which would hide a cap that is too tight.
     staff = (Staff("a0", "A", contract=Contract(max_weekends=1)),)
     both = (Lock("a0", day(4), "early"), Lock("a0", day(5), "early"))
     for locks, feasible in ((both, True), ((*both, Lock("a0", day(11), "early")), False)):
