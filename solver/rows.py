@@ -1,0 +1,197 @@
+"""A first roster built one person at a time, where no hard rule couples people.
+
+Why: on the large Curtois & Qu instances (20-24: half a year to a year, 50-150 people)
+CP-SAT finds no roster at all in a minute, not even with the objective removed, and on
+13 and 17-19 its first roster takes 11-24 s. Yet in those problems every hard rule is a
+person's own (shift maximums, total minutes, runs, days off, weekends, successions) and
+demand is only a soft target. A roster is then any combination of rows that are each
+valid on their own, and a row is a small model: CP-SAT finds one in well under a second
+with its full LP (without it, some rows of Instance 22 took more than 20 s).
+
+Each person is solved against the *residual* demand (each row's target less what the
+people placed before already cover), with the same under- and over-staffing weights,
+so a shift a person adds costs exactly what it adds to the whole roster: the first
+people take the shifts that are most needed, the later ones fill what is left. That
+is a greedy, not an optimum; the roster LNS (:mod:`solver.lns`) improves it.
+
+Where a hard rule does couple people (a demand minimum, a never-alone shift, a trainee
+who may not work alone, the meeting slot), :func:`independent_rows` says so and the
+caller keeps to CP-SAT: rows solved alone would break those rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from solver.check import OFF, covering
+from solver.problem import RosterProblem, RuleSetting
+from solver.solve import build_model, extract_grid
+
+log = logging.getLogger("solver.rows")
+
+PERSON_SHARE = 0.25
+"""Share of the time given, divided equally among the people, for each person's own search.
+
+A row whose search has found a roster by the end of its share stops there; one that has
+not goes on to its first roster. On Curtois 13 and 17-19 with a 60 s limit nearly every row is proven or found
+within its share, so the whole roster takes 4-11 s and leaves most of the time to the LNS.
+"""
+
+
+def independent_rows(problem: RosterProblem) -> bool:
+    """True when no hard rule involves two people, so valid rows make a valid roster."""
+    rules = problem.rules
+
+    def hard(setting: RuleSetting) -> bool:
+        return setting.enabled and setting.hard
+
+    minimums = [d.minimum for d in problem.shift_demand] + [
+        d.minimum for d in problem.interval_demand
+    ]
+    if hard(rules.demand_minimum) and any(m > 0 for m in minimums):
+        return False
+    if hard(rules.never_alone) and any(s.never_alone for s in problem.shift_types):
+        return False
+    if hard(rules.trainee_not_alone) and any(p.trainee for p in problem.staff):
+        return False
+    return not (hard(rules.meeting) and problem.calendar.meeting is not None)
+
+
+def person_problem(
+    problem: RosterProblem, e: int, grid: list[list[int]], placed: list[int]
+) -> RosterProblem:
+    """Person ``e`` alone, against the demand the ``placed`` people's rows leave open."""
+    person = problem.staff[e]
+
+    def count(d: int, k: int, team: str | None) -> int:
+        return sum(
+            1 for j in placed if grid[j][d] == k and (team is None or problem.staff[j].team == team)
+        )
+
+    shift_rows = []
+    for dem in problem.shift_demand:
+        if dem.team is not None and dem.team != person.team:
+            continue  # a row of another team: this person counts nowhere in it
+        n = count(problem.day_index[dem.date], problem.shift_index[dem.shift_id], dem.team)
+        shift_rows.append(
+            dataclasses.replace(dem, minimum=max(0, dem.minimum - n), target=max(0, dem.target - n))
+        )
+    interval_rows = []
+    for iv in problem.interval_demand:
+        if iv.team is not None and iv.team != person.team:
+            continue
+        d = problem.day_index[iv.date]
+        n = sum(
+            count(d - off, k, iv.team)
+            for off, k in covering(problem, iv.start_minute, iv.end_minute)
+            if d - off >= 0
+        )
+        interval_rows.append(
+            dataclasses.replace(iv, minimum=max(0, iv.minimum - n), target=max(0, iv.target - n))
+        )
+    pid = person.id
+    reference = problem.reference
+    if reference is not None:
+        reference = dataclasses.replace(
+            reference, cells={k: v for k, v in reference.cells.items() if k == pid}
+        )
+    return dataclasses.replace(
+        problem,
+        staff=(person,),
+        shift_demand=tuple(shift_rows),
+        interval_demand=tuple(interval_rows),
+        leave=tuple(x for x in problem.leave if x.staff_id == pid),
+        locks=tuple(x for x in problem.locks if x.staff_id == pid),
+        history=tuple(x for x in problem.history if x.staff_id == pid),
+        requests=tuple(x for x in problem.requests if x.staff_id == pid),
+        reference=reference,
+    )
+
+
+def rows_roster(
+    problem: RosterProblem,
+    deadline: float,
+    *,
+    num_workers: int = 2,
+    seed: int = 0,
+    stopped: Callable[[], bool] | None = None,
+) -> list[list[int]] | None:
+    """Every person's row in staff order, each against the demand the earlier rows leave.
+
+    Args:
+        problem: A problem for which :func:`independent_rows` holds.
+        deadline: ``time.monotonic()`` by which the whole roster must be built.
+        num_workers: CP-SAT workers per row.
+        seed: CP-SAT's random seed.
+        stopped: Asked between rows and while a row is searched; True gives up.
+
+    Returns:
+        A grid of shift indices (``OFF`` = day off), or None when time ran out, the
+        caller stopped it, or some person has no valid row at all (the problem is then
+        infeasible; CP-SAT's own solve names why).
+    """
+    grid = [[OFF] * problem.num_days for _ in problem.staff]
+    placed: list[int] = []
+    share = PERSON_SHARE * (deadline - time.monotonic()) / max(1, len(problem.staff))
+    for e in range(len(problem.staff)):
+        if deadline <= time.monotonic() or (stopped is not None and stopped()):
+            return None
+        sub = person_problem(problem, e, grid, placed)
+        built = build_model(sub)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = num_workers
+        solver.parameters.random_seed = seed
+        solver.parameters.linearization_level = 2
+        solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
+        code = _solve_row(solver, built.model, share, stopped)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            log.info(
+                "rows: no row for %s (%s) after %d of %d people",
+                problem.staff[e].id,
+                solver.status_name(code),
+                e,
+                len(problem.staff),
+            )
+            return None
+        grid[e] = extract_grid(sub, built, solver.value)[0]
+        placed.append(e)
+    return grid
+
+
+def _solve_row(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    share: float,
+    stopped: Callable[[], bool] | None,
+) -> cp_model.CpSolverStatus:
+    """Search one row: stop once ``share`` seconds have passed and a row is found."""
+    found = threading.Event()
+    done = threading.Event()
+    started = time.monotonic()
+
+    class _Found(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            found.set()
+            if time.monotonic() - started >= share:
+                self.stop_search()
+
+    def watch() -> None:
+        while not done.wait(0.01):
+            late = found.is_set() and time.monotonic() - started >= share
+            if late or (stopped is not None and stopped()):
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, name="rows-watch", daemon=True)
+    watcher.start()
+    try:
+        return solver.solve(model, _Found())
+    finally:
+        done.set()
+        watcher.join()
