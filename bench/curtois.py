@@ -122,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         default=LnsOptions.heavy_time,
         help="share of the time for each solve of the heaviest terms alone (uncovered shifts)",
     )
+    parser.add_argument(
+        "--sideways",
+        type=float,
+        default=LnsOptions.sideways,
+        help="share of LNS sub-solves that must move the roster (equal or lower cost)",
+    )
     args = parser.parse_args(argv)
     if args.log:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
@@ -143,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             linearization_level=args.lns_linearization,
             stall=args.stall,
             heavy_time=args.heavy_time,
+            sideways=args.sideways,
         )
         sol = solve_with_lns(problem, options, lns)
     if sol.assignment is None:

@@ -14,7 +14,15 @@ from ortools.sat.python import cp_model
 
 from solver import RosterProblem, RosterSolution, SolveOptions, SolveStatus, check
 from solver.curtois import read_instance
-from solver.lns import LnsOptions, _heavy, _Running, _Search, improve, solve_with_lns
+from solver.lns import (
+    LnsOptions,
+    _heavy,
+    _Running,
+    _Search,
+    _sub_solve,
+    improve,
+    solve_with_lns,
+)
 from solver.problem import Request, RequestKind
 from solver.result import CheckReport
 from solver.solve import build_model, complete_hint, grid_from_assignment
@@ -233,3 +241,35 @@ def test_a_stalled_lns_runs_a_heavy_solve_and_returns_a_checked_roster(
         LnsOptions(stall=1.0)
     with pytest.raises(ValueError, match="heavy_time"):
         LnsOptions(heavy_time=0)
+
+
+def _one_early_on_day_0(n: int) -> tuple[_Search, list[int], list[list[int]]]:
+    """n interchangeable agents, one early shift wanted on day 0 of 2; a0 works it."""
+    p = problem(2, people(n), shift_demand=demand(1, "early", 0, 1))
+    grid = [[0 if e == 0 and d == 0 else -1 for d in range(2)] for e in range(n)]
+    built = build_model(p)
+    assert complete_hint(built, grid, SolveOptions())
+    values = list(built.model.proto.solution_hint.values)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    search = _Search(built, values, 0, LnsOptions())
+    assert search.cost(values) == 0
+    return search, values, grid
+
+
+def test_a_sideways_sub_solve_moves_along_a_plateau() -> None:
+    """The incumbent is optimal; sideways, another person takes the shift at equal cost."""
+    search, values, _ = _one_early_on_day_0(2)
+    free = {(0, 0), (1, 0)}
+    for seed in range(5):
+        _, found = _sub_solve(search, free, values, 0, seed, 5.0, _Running(), sideways=True)
+        assert found is not None
+        assert search.cost(found) == 0
+        early = [search.built.vars.x[e][0][0] for e in range(2)]
+        assert [found[v.Index()] for v in early if v is not None] == [0, 1]  # a1 works it
+
+
+def test_a_sideways_sub_solve_without_an_alternative_is_closed() -> None:
+    search, values, _ = _one_early_on_day_0(1)
+    closed, found = _sub_solve(search, {(0, 0)}, values, 0, 1, 5.0, _Running(), sideways=True)
+    assert closed
+    assert found is None
