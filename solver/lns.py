@@ -22,7 +22,7 @@ full LP) starts feasible and only looks for an equal or better roster; an equal 
 accepted too. A sub-solve whose neighbourhood holds nothing cheaper may simply hand the
 incumbent back, so 30 % of them (``LnsOptions.sideways``) must return a roster that
 differs in a freed cell: that moves the search along a plateau of equal cost (Curtois 8
-within 5 % of best-known in 16 of 20 runs with it, 12 of 22 without; bench/RESULTS.md
+within 5 % of best-known in 23 of 30 runs with it, 12 of 22 without; bench/RESULTS.md
 2l). Each kind's size grows after a sub-solve proved its neighbourhood optimal and
 shrinks after one that did not, so about half of them close, as CP-SAT does for its own.
 ``num_workers`` threads run sub-solves side by side (CP-SAT releases the GIL).
