@@ -100,8 +100,8 @@ class LnsOptions:
             :mod:`solver.rules.contract` (2j).
         sideways: Share of the sub-solves that must return a roster differing from the
             incumbent in a freed cell, at equal or lower cost (a move along a plateau:
-            an ordinary sub-solve whose neighbourhood holds nothing cheaper mostly hands
-            the incumbent back). Measured on Curtois 8 in bench/RESULTS.md 2l.
+            an ordinary sub-solve whose neighbourhood holds nothing cheaper may hand the
+            incumbent back). Measured on Curtois 8 in bench/RESULTS.md 2l.
     """
 
     first_phase: float = 0.05

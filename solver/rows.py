@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from ortools.sat.python import cp_model
@@ -39,8 +40,9 @@ PERSON_SHARE = 0.25
 """Share of the time given, divided equally among the people, for each person's own search.
 
 A row whose search has found a roster by the end of its share stops there; one that has
-not goes on to its first roster. On Curtois 13 and 17-19 with a 60 s limit nearly every row is proven or found
-within its share, so the whole roster takes 4-11 s and leaves most of the time to the LNS.
+not goes on to its first roster. On Curtois 13 and 17-19 with a 60 s limit nearly every
+row is proven or found within its share, so the whole roster takes 4-11 s and leaves most
+of the time to the LNS.
 """
 
 
@@ -68,17 +70,20 @@ def person_problem(
 ) -> RosterProblem:
     """Person ``e`` alone, against the demand the ``placed`` people's rows leave open."""
     person = problem.staff[e]
-
-    def count(d: int, k: int, team: str | None) -> int:
-        return sum(
-            1 for j in placed if grid[j][d] == k and (team is None or problem.staff[j].team == team)
-        )
+    covered: Counter[tuple[int, int, str | None]] = Counter()
+    for j in placed:
+        team = problem.staff[j].team
+        for d, k in enumerate(grid[j]):
+            if k != OFF:
+                covered[d, k, None] += 1
+                if team is not None:
+                    covered[d, k, team] += 1
 
     shift_rows = []
     for dem in problem.shift_demand:
         if dem.team is not None and dem.team != person.team:
             continue  # a row of another team: this person counts nowhere in it
-        n = count(problem.day_index[dem.date], problem.shift_index[dem.shift_id], dem.team)
+        n = covered[problem.day_index[dem.date], problem.shift_index[dem.shift_id], dem.team]
         shift_rows.append(
             dataclasses.replace(dem, minimum=max(0, dem.minimum - n), target=max(0, dem.target - n))
         )
@@ -88,7 +93,7 @@ def person_problem(
             continue
         d = problem.day_index[iv.date]
         n = sum(
-            count(d - off, k, iv.team)
+            covered[d - off, k, iv.team]
             for off, k in covering(problem, iv.start_minute, iv.end_minute)
             if d - off >= 0
         )
@@ -164,6 +169,18 @@ def rows_roster(
     return grid
 
 
+class _Found(cp_model.CpSolverSolutionCallback):
+    """Marks that the row's search has a row (the watcher of :func:`_solve_row` stops it)."""
+
+    def __init__(self, found: threading.Event) -> None:
+        super().__init__()
+        self.found = found
+
+    def on_solution_callback(self) -> None:
+        """Record the row."""
+        self.found.set()
+
+
 def _solve_row(
     solver: cp_model.CpSolver,
     model: cp_model.CpModel,
@@ -175,12 +192,6 @@ def _solve_row(
     done = threading.Event()
     started = time.monotonic()
 
-    class _Found(cp_model.CpSolverSolutionCallback):
-        def on_solution_callback(self) -> None:
-            found.set()
-            if time.monotonic() - started >= share:
-                self.stop_search()
-
     def watch() -> None:
         while not done.wait(0.01):
             late = found.is_set() and time.monotonic() - started >= share
@@ -191,7 +202,7 @@ def _solve_row(
     watcher = threading.Thread(target=watch, name="rows-watch", daemon=True)
     watcher.start()
     try:
-        return solver.solve(model, _Found())
+        return solver.solve(model, _Found(found))
     finally:
         done.set()
         watcher.join()
