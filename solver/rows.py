@@ -14,6 +14,11 @@ so a shift a person adds costs exactly what it adds to the whole roster: the fir
 people take the shifts that are most needed, the later ones fill what is left. That
 is a greedy, not an optimum; the roster LNS (:mod:`solver.lns`) improves it.
 
+On a year's horizon (Curtois 22-24) CP-SAT can need 5-10 s for one row. Once it misses
+a row within its share, every later row starts from a pattern of working days that
+:mod:`solver.patterns` builds by dynamic programming, and CP-SAT only picks the shifts;
+the full search stays as the fallback when a pattern's shifts cannot be placed.
+
 Where a hard rule does couple people (a demand minimum, a never-alone shift, a trainee
 who may not work alone, the meeting slot), :func:`independent_rows` says so and the
 caller keeps to CP-SAT: rows solved alone would break those rules.
@@ -31,10 +36,18 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from solver.check import OFF, covering
+from solver.patterns import pattern_counts, work_pattern
 from solver.problem import RosterProblem, RuleSetting
-from solver.solve import build_model, extract_grid
+from solver.solve import BuiltModel, build_model, extract_grid
 
 log = logging.getLogger("solver.rows")
+
+PATTERN_SECONDS = 1.0
+"""Time for CP-SAT to pick the shifts of one fixed pattern (it needs 0.1-0.4 s on Curtois
+22); a pattern whose shifts it cannot place by then gives way to the next count."""
+
+PATTERN_COUNTS = 3
+"""How many working-day counts :func:`_pattern_row` tries, nearest the contract's middle first."""
 
 PERSON_SHARE = 0.25
 """Share of the time given, divided equally among the people, for each person's own search.
@@ -144,29 +157,86 @@ def rows_roster(
     grid = [[OFF] * problem.num_days for _ in problem.staff]
     placed: list[int] = []
     share = PERSON_SHARE * (deadline - time.monotonic()) / max(1, len(problem.staff))
+    search = _RowSearch(num_workers, seed, share, stopped)
+    patterns_first = False  # until CP-SAT first misses a row within its share
     for e in range(len(problem.staff)):
         if deadline <= time.monotonic() or (stopped is not None and stopped()):
             return None
         sub = person_problem(problem, e, grid, placed)
         built = build_model(sub)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = num_workers
-        solver.parameters.random_seed = seed
-        solver.parameters.linearization_level = 2
-        solver.parameters.max_time_in_seconds = max(0.01, deadline - time.monotonic())
-        code = _solve_row(solver, built.model, share, stopped)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            log.info(
-                "rows: no row for %s (%s) after %d of %d people",
-                problem.staff[e].id,
-                solver.status_name(code),
-                e,
-                len(problem.staff),
-            )
+        row = None
+        if patterns_first is False:
+            row = search.row(sub, built, built.model, min(share, deadline - time.monotonic()))
+            patterns_first = row is None
+        if row is None:
+            seconds = min(PATTERN_SECONDS, deadline - time.monotonic())
+            row = _pattern_row(sub, built, search, seconds)
+        if row is None:
+            row = search.row(sub, built, built.model, deadline - time.monotonic())
+        if row is None:
+            log.info("rows: no row for %s after %d of %d people", problem.staff[e].id, e, len(grid))
             return None
-        grid[e] = extract_grid(sub, built, solver.value)[0]
+        grid[e] = row
         placed.append(e)
     return grid
+
+
+@dataclasses.dataclass(frozen=True)
+class _RowSearch:
+    """CP-SAT on one person's row, with the settings every row of a roster shares."""
+
+    num_workers: int
+    seed: int
+    share: float
+    stopped: Callable[[], bool] | None
+
+    def row(
+        self, sub: RosterProblem, built: BuiltModel, model: cp_model.CpModel, seconds: float
+    ) -> list[int] | None:
+        """The row found in ``model`` (``built``'s, or a copy with more constraints)."""
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = self.num_workers
+        solver.parameters.random_seed = self.seed
+        solver.parameters.linearization_level = 2
+        solver.parameters.max_time_in_seconds = max(0.01, seconds)
+        code = _solve_row(solver, model, self.share, self.stopped)
+        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return extract_grid(sub, built, solver.value)[0]
+
+
+def _pattern_row(
+    sub: RosterProblem, built: BuiltModel, search: _RowSearch, seconds: float
+) -> list[int] | None:
+    """The row with its working days fixed to a :mod:`solver.patterns` pattern, if any.
+
+    Tries the pattern for each of the first few working-day counts the contract allows;
+    CP-SAT then only picks the shift of each working day, against the same objective.
+    """
+    need = _day_need(sub)
+    for count in pattern_counts(sub, 0)[:PATTERN_COUNTS]:
+        pattern = work_pattern(sub, 0, count, need)
+        if pattern is None:
+            continue
+        fixed = built.model.clone()
+        for d, works in enumerate(pattern):
+            off = fixed.get_bool_var_from_proto_index(built.vars.off[0][d].index)
+            fixed.add(off == int(not works))
+        row = search.row(sub, built, fixed, seconds)
+        if row is not None:
+            return row
+    return None
+
+
+def _day_need(sub: RosterProblem) -> list[int]:
+    """Per day, the most the one person of ``sub`` could save by working it (residual cover)."""
+    need = [0] * sub.num_days
+    allowed = {sub.shift_types[k].id for k in sub.allowed_shifts(0)}
+    for dem in sub.shift_demand:
+        if dem.shift_id in allowed and dem.target > 0:
+            d = sub.day_index[dem.date]
+            need[d] = max(need[d], dem.under_weight)
+    return need
 
 
 class _Found(cp_model.CpSolverSolutionCallback):
