@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from solver.problem import RosterProblem, RuleSetting
+from solver.problem import IntervalDemand, RosterProblem, RuleSetting, ShiftDemand
 from solver.result import Assignment, CheckReport, FairnessSpread, Violation
 
 OFF = -1
@@ -214,12 +214,11 @@ def _coverage(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
         for d, k in enumerate(g[e]):
             if k != OFF:
                 per_day_shift[d][k] += 1
-    rows: list[tuple[int, str, int, int, int, int, int]] = []
+    rows: list[tuple[int, ShiftDemand | IntervalDemand, int]] = []
     for dem in p.shift_demand:
         d, k = p.day_index[dem.date], p.shift_index[dem.shift_id]
         n = per_day_shift[d][k] if dem.team is None else _count(p, g, d, k, dem.team)
-        label = f"{fmt_day(dem.date)} {p.shift_types[k].name}"
-        rows.append((d, label, n, dem.minimum, dem.target, dem.under_weight, dem.over_weight))
+        rows.append((d, dem, n))
     for iv in p.interval_demand:
         d = p.day_index[iv.date]
         n = 0
@@ -230,9 +229,16 @@ def _coverage(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
                     if iv.team is None
                     else _count(p, g, d - off, k, iv.team)
                 )
-        label = f"{fmt_day(iv.date)} {_window(iv.start_minute, iv.end_minute)}"
-        rows.append((d, label, n, iv.minimum, iv.target, iv.under_weight, iv.over_weight))
-    for d, label, n, minimum, target, under_w, over_w in rows:
+        rows.append((d, iv, n))
+    for d, row, n in rows:
+        minimum, target = row.minimum, row.target
+        if n >= minimum and n == target:
+            continue  # most rows of a good roster: no message to write
+        under_w, over_w = row.under_weight, row.over_weight
+        if isinstance(row, ShiftDemand):
+            label = f"{fmt_day(row.date)} {p.shift_types[p.shift_index[row.shift_id]].name}"
+        else:
+            label = f"{fmt_day(row.date)} {_window(row.start_minute, row.end_minute)}"
         if rules.demand_minimum.enabled:
             c.add(
                 rules.demand_minimum,

@@ -166,13 +166,14 @@ def _most_days(problem: RosterProblem, e: int, gain: list[int]) -> list[bool] | 
     for d in range(H):
         weekend = group_of.get(d)
         new = np.full_like(value, _NONE)
+        alive: np.ndarray = np.any(value > _NONE // 2, axis=2)
         for i, work, j in moves:
             if not (can_work[d] if work else can_rest[d]):
                 continue
             for counted in (0, 1):
-                src = value[i, counted]
-                if src.max() <= _NONE // 2:
+                if not alive[i, counted]:
                     continue
+                src = value[i, counted]
                 if weekend is None:
                     out, adds = 0, False
                 else:

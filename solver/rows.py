@@ -27,17 +27,21 @@ caller keeps to CP-SAT: rows solved alone would break those rules.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import TypeVar
 
+import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.check import OFF, covering
+from solver.check import OFF, check_grid, covering
+from solver.pattern_shifts import cover_costs, pattern_shifts
 from solver.patterns import pattern_counts, work_pattern
-from solver.problem import RosterProblem, RuleSetting
+from solver.problem import IntervalDemand, RosterProblem, RuleSetting, ShiftDemand
 from solver.solve import BuiltModel, build_model, extract_grid
 
 log = logging.getLogger("solver.rows")
@@ -97,9 +101,7 @@ def person_problem(
         if dem.team is not None and dem.team != person.team:
             continue  # a row of another team: this person counts nowhere in it
         n = covered[problem.day_index[dem.date], problem.shift_index[dem.shift_id], dem.team]
-        shift_rows.append(
-            dataclasses.replace(dem, minimum=max(0, dem.minimum - n), target=max(0, dem.target - n))
-        )
+        shift_rows.append(_less(dem, n))
     interval_rows = []
     for iv in problem.interval_demand:
         if iv.team is not None and iv.team != person.team:
@@ -110,9 +112,18 @@ def person_problem(
             for off, k in covering(problem, iv.start_minute, iv.end_minute)
             if d - off >= 0
         )
-        interval_rows.append(
-            dataclasses.replace(iv, minimum=max(0, iv.minimum - n), target=max(0, iv.target - n))
-        )
+        interval_rows.append(_less(iv, n))
+    return alone(problem, e, tuple(shift_rows), tuple(interval_rows))
+
+
+def alone(
+    problem: RosterProblem,
+    e: int,
+    shift_demand: tuple[ShiftDemand, ...] = (),
+    interval_demand: tuple[IntervalDemand, ...] = (),
+) -> RosterProblem:
+    """Person ``e`` alone with their own facts and requests, and the demand given."""
+    person = problem.staff[e]
     pid = person.id
     reference = problem.reference
     if reference is not None:
@@ -122,14 +133,24 @@ def person_problem(
     return dataclasses.replace(
         problem,
         staff=(person,),
-        shift_demand=tuple(shift_rows),
-        interval_demand=tuple(interval_rows),
+        shift_demand=shift_demand,
+        interval_demand=interval_demand,
         leave=tuple(x for x in problem.leave if x.staff_id == pid),
         locks=tuple(x for x in problem.locks if x.staff_id == pid),
         history=tuple(x for x in problem.history if x.staff_id == pid),
         requests=tuple(x for x in problem.requests if x.staff_id == pid),
         reference=reference,
     )
+
+
+_Row = TypeVar("_Row", ShiftDemand, IntervalDemand)
+
+
+def _less(row: _Row, n: int) -> _Row:
+    """``row`` with ``n`` fewer people wanted (a year has 10,000s of rows: most keep theirs)."""
+    if n == 0 or (row.minimum == 0 and row.target == 0):
+        return row
+    return dataclasses.replace(row, minimum=max(0, row.minimum - n), target=max(0, row.target - n))
 
 
 def rows_roster(
@@ -159,26 +180,107 @@ def rows_roster(
     share = PERSON_SHARE * (deadline - time.monotonic()) / max(1, len(problem.staff))
     search = _RowSearch(num_workers, seed, share, stopped)
     patterns_first = False  # until CP-SAT first misses a row within its share
+    cover = _Cover(problem)
     for e in range(len(problem.staff)):
         if deadline <= time.monotonic() or (stopped is not None and stopped()):
             return None
-        sub = person_problem(problem, e, grid, placed)
-        built = build_model(sub)
+        one = _Person(problem, e, grid, placed, cover)
         row = None
         if patterns_first is False:
-            row = search.row(sub, built, built.model, min(share, deadline - time.monotonic()))
+            row = search.row(one, one.built.model, min(share, deadline - time.monotonic()))
             patterns_first = row is None
         if row is None:
             seconds = min(PATTERN_SECONDS, deadline - time.monotonic())
-            row = _pattern_row(sub, built, search, seconds)
+            row = _pattern_row(one, search, seconds)
         if row is None:
-            row = search.row(sub, built, built.model, deadline - time.monotonic())
+            row = search.row(one, one.built.model, deadline - time.monotonic())
         if row is None:
             log.info("rows: no row for %s after %d of %d people", problem.staff[e].id, e, len(grid))
             return None
         grid[e] = row
         placed.append(e)
+        cover.place(row)
     return grid
+
+
+class _Cover:
+    """The shift demand as (day, shift) arrays, less what the placed rows cover.
+
+    Why: a year of 32 shift types is 11,648 demand rows; rebuilding them for each of
+    150 people (:func:`person_problem`) takes longer than the rows themselves. Where
+    every row is department-wide and there is no interval demand (every Curtois
+    instance), the residual cost of a shift is read from these arrays instead.
+    """
+
+    def __init__(self, problem: RosterProblem) -> None:
+        H, K = problem.num_days, len(problem.shift_types)
+        weight = problem.rules.demand_target.weight
+        self.target = np.zeros((H, K), dtype=np.int64)
+        self.under = np.zeros((H, K))
+        self.over = np.zeros((H, K))
+        self.covered = np.zeros((H, K), dtype=np.int64)
+        self.simple = not problem.interval_demand and problem.rules.demand_target.enabled
+        seen: set[tuple[int, int]] = set()
+        for dem in problem.shift_demand:
+            cell = problem.day_index[dem.date], problem.shift_index[dem.shift_id]
+            if dem.team is not None or cell in seen:
+                self.simple = False
+                break
+            seen.add(cell)
+            self.target[cell] = dem.target
+            self.under[cell] = dem.under_weight * weight
+            self.over[cell] = dem.over_weight * weight
+
+    def place(self, row: list[int]) -> None:
+        """Count a placed row's shifts as covered."""
+        for d, k in enumerate(row):
+            if k != OFF:
+                self.covered[d, k] += 1
+
+    def cost(self) -> np.ndarray | None:
+        """Per (day, shift), what one more person on it adds; None if not ``simple``."""
+        if not self.simple:
+            return None
+        return np.where(self.target > self.covered, -self.under, self.over)
+
+
+class _Person:
+    """One person's problem and, built on first use, its CP-SAT model.
+
+    The pattern path needs only the person's own rules (``bare``) and the residual
+    cover cost; the full problem with its residual demand, and its model, are built
+    only when CP-SAT runs.
+    """
+
+    def __init__(
+        self,
+        problem: RosterProblem,
+        e: int,
+        grid: list[list[int]],
+        placed: list[int],
+        cover: _Cover,
+    ) -> None:
+        self.problem, self.e, self.grid, self.placed = problem, e, grid, placed
+        self.cover_cost = cover.cost()
+
+    @functools.cached_property
+    def sub(self) -> RosterProblem:
+        """The person against the demand the placed rows leave."""
+        return person_problem(self.problem, self.e, self.grid, self.placed)
+
+    @functools.cached_property
+    def bare(self) -> RosterProblem:
+        """The person without demand: their own hard rules, checked quickly.
+
+        Rows are independent only where no demand minimum is hard, so demand can break
+        no hard rule, and a year of demand rows makes the checker slow.
+        """
+        return alone(self.problem, self.e)
+
+    @functools.cached_property
+    def built(self) -> BuiltModel:
+        """The model (0.1-0.4 s to build on a year's horizon: only when CP-SAT runs)."""
+        return build_model(self.sub)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,10 +292,8 @@ class _RowSearch:
     share: float
     stopped: Callable[[], bool] | None
 
-    def row(
-        self, sub: RosterProblem, built: BuiltModel, model: cp_model.CpModel, seconds: float
-    ) -> list[int] | None:
-        """The row found in ``model`` (``built``'s, or a copy with more constraints)."""
+    def row(self, one: _Person, model: cp_model.CpModel, seconds: float) -> list[int] | None:
+        """The row found in ``model`` (``one``'s, or a copy with more constraints)."""
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = self.num_workers
         solver.parameters.random_seed = self.seed
@@ -202,41 +302,37 @@ class _RowSearch:
         code = _solve_row(solver, model, self.share, self.stopped)
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        return extract_grid(sub, built, solver.value)[0]
+        return extract_grid(one.sub, one.built, solver.value)[0]
 
 
-def _pattern_row(
-    sub: RosterProblem, built: BuiltModel, search: _RowSearch, seconds: float
-) -> list[int] | None:
+def _pattern_row(one: _Person, search: _RowSearch, seconds: float) -> list[int] | None:
     """The row with its working days fixed to a :mod:`solver.patterns` pattern, if any.
 
-    Tries the pattern for each of the first few working-day counts the contract allows;
-    CP-SAT then only picks the shift of each working day, against the same objective.
+    Tries the pattern for each of the first few working-day counts the contract allows.
+    Its shifts come from :func:`solver.pattern_shifts.pattern_shifts` when the checker
+    accepts that row, else from CP-SAT with the working days fixed, against the same
+    objective.
     """
-    need = _day_need(sub)
-    for count in pattern_counts(sub, 0)[:PATTERN_COUNTS]:
-        pattern = work_pattern(sub, 0, count, need)
+    bare = one.bare
+    cover = one.cover_cost if one.cover_cost is not None else cover_costs(one.sub)
+    allowed = bare.allowed_shifts(0)
+    need = [max(0, int(-cost[allowed].min(initial=0))) for cost in cover]
+    for count in pattern_counts(bare, 0)[:PATTERN_COUNTS]:
+        pattern = work_pattern(bare, 0, count, need)
         if pattern is None:
             continue
+        row = pattern_shifts(bare, pattern, cover)
+        if row is not None and check_grid(bare, [row]).valid:
+            return row
+        built = one.built
         fixed = built.model.clone()
         for d, works in enumerate(pattern):
             off = fixed.get_bool_var_from_proto_index(built.vars.off[0][d].index)
             fixed.add(off == int(not works))
-        row = search.row(sub, built, fixed, seconds)
+        row = search.row(one, fixed, seconds)
         if row is not None:
             return row
     return None
-
-
-def _day_need(sub: RosterProblem) -> list[int]:
-    """Per day, the most the one person of ``sub`` could save by working it (residual cover)."""
-    need = [0] * sub.num_days
-    allowed = {sub.shift_types[k].id for k in sub.allowed_shifts(0)}
-    for dem in sub.shift_demand:
-        if dem.shift_id in allowed and dem.target > 0:
-            d = sub.day_index[dem.date]
-            need[d] = max(need[d], dem.under_weight)
-    return need
 
 
 class _Found(cp_model.CpSolverSolutionCallback):

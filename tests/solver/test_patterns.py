@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
-from solver import Contract, RosterProblem, Staff
+from solver import Contract, RosterProblem, RuleSetting, ShiftType, Staff
 from solver.check import OFF, check_grid
+from solver.pattern_shifts import pattern_shifts
 from solver.patterns import pattern_counts, work_pattern
 from solver.problem import HistoryCell, Leave, ShiftDemand
-from solver.rows import _pattern_row, _RowSearch
-from solver.solve import build_model
+from solver.rows import _Cover, _pattern_row, _Person, _RowSearch
 from solver.testing import EARLY, day, problem
 
 RUNS = Contract(
@@ -17,7 +18,7 @@ RUNS = Contract(
 )
 
 
-def _one(days: int, contract: Contract, **kwargs: object) -> RosterProblem:
+def _one(days: int, contract: Contract, **kwargs: Any) -> RosterProblem:
     """One agent, early shifts only; the horizon starts on a Tuesday (days 4-5 a weekend)."""
     return problem(days, (Staff("a0", "Agent0", contract=contract),), shifts=(EARLY,), **kwargs)
 
@@ -89,10 +90,76 @@ def test_a_pattern_row_takes_the_shifts_the_demand_wants() -> None:
         Contract(min_days=4, max_days=4),
         shift_demand=tuple(ShiftDemand(day(i), "early", 0, int(i >= 3)) for i in range(7)),
     )
-    built = build_model(p)
-    row = _pattern_row(p, built, _RowSearch(1, 0, 1.0, None), 5.0)
+    row = _pattern_row(_Person(p, 0, [[OFF] * 7], [], _Cover(p)), _RowSearch(1, 0, 1.0, None), 5.0)
     assert row is not None
     report = check_grid(p, [row])
     assert report.valid
     assert report.objective == 0
     assert [d for d, k in enumerate(row) if k != OFF] == [3, 4, 5, 6]
+
+
+SHORT = ShiftType("short", "short shift", 8 * 60, 16 * 60)
+LONG = ShiftType("long", "long shift", 8 * 60, 20 * 60)
+NO_CLOCK_REST = {"min_rest": RuleSetting(enabled=False)}
+
+
+def _two_shifts(days: int, contract: Contract, wanted: list[str], **rules: Any) -> RosterProblem:
+    """One agent who may work SHORT or LONG; ``wanted[d]`` is the shift the demand wants."""
+    return problem(
+        days,
+        (Staff("a0", "Agent0", contract=contract),),
+        shifts=(SHORT, LONG),
+        rules={**NO_CLOCK_REST, **rules},
+        shift_demand=tuple(
+            ShiftDemand(day(d), s.id, 0, int(s.id == want), under_weight=10)
+            for d, want in enumerate(wanted)
+            for s in (SHORT, LONG)
+        ),
+    )
+
+
+def test_pattern_shifts_take_the_wanted_shift_of_each_working_day() -> None:
+    p = _two_shifts(4, Contract(), ["long", "short", "long", "short"])
+    row = pattern_shifts(p, [True, True, False, True])
+    assert row == [1, 0, OFF, 0]
+    assert check_grid(p, [row]).valid
+
+
+def test_pattern_shifts_keep_to_forbidden_successions() -> None:
+    # LONG then SHORT the next day is forbidden; the demand wants exactly that on days 0-1.
+    p = _two_shifts(
+        3, Contract(), ["long", "short", "short"], forbidden_successions=(("long", "short"),)
+    )
+    row = pattern_shifts(p, [True, True, True])
+    assert row is not None
+    assert check_grid(p, [row]).valid
+    assert row != [1, 0, 0]
+    # One wanted shift given up (10) for one shift nobody wanted (1): the least it can cost.
+    assert check_grid(p, [row]).objective == 11
+
+
+def test_pattern_shifts_keep_to_the_maximum_of_a_shift_type() -> None:
+    p = _two_shifts(4, Contract(max_shifts={"long": 1}), ["long"] * 4)
+    row = pattern_shifts(p, [True] * 4)
+    assert row is not None
+    assert row.count(1) == 1
+    assert check_grid(p, [row]).valid
+
+
+def test_pattern_shifts_meet_the_minute_window_with_shifts_of_two_lengths() -> None:
+    # Five days, exactly 2 x 720 + 3 x 480 minutes, though the demand wants short shifts only.
+    exact = 2 * LONG.minutes + 3 * SHORT.minutes
+    p = _two_shifts(5, Contract(min_minutes=exact, max_minutes=exact), ["short"] * 5)
+    row = pattern_shifts(p, [True] * 5)
+    assert row is not None
+    assert row.count(1) == 2
+    assert check_grid(p, [row]).valid
+    # And no way into a window between the totals a row can reach: no row at all.
+    between = exact + 60
+    assert (
+        pattern_shifts(
+            _two_shifts(5, Contract(min_minutes=between, max_minutes=between), ["short"] * 5),
+            [True] * 5,
+        )
+        is None
+    )
