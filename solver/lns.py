@@ -52,7 +52,7 @@ from ortools.sat.python import cp_model
 from solver.check import check, from_grid
 from solver.problem import RosterProblem
 from solver.result import Progress, RosterSolution, SolveStatus
-from solver.rows import independent_rows, rows_roster
+from solver.rows import improve_rows, independent_rows, rows_roster
 from solver.solve import (
     BuiltModel,
     CancelToken,
@@ -664,16 +664,22 @@ def _rows_first(
     progress: Callable[[Progress], None] | None,
     cancel: CancelToken | None,
 ) -> RosterSolution | None:
-    """The roster of :func:`solver.rows.rows_roster`, checked, as a FEASIBLE first roster."""
+    """The roster of :func:`solver.rows.rows_roster`, checked, as a FEASIBLE first roster.
+
+    Its rows are then re-solved against everyone else's cover
+    (:func:`solver.rows.improve_rows`) until that changes nothing: on Curtois 22-24 this
+    takes the roster from 96,000-255,000 to 63,000-145,000 in 30 s, where the LNS took
+    it from 96,000 to 77,000 in 47 s (bench/RESULTS.md 2m).
+    """
+    stopped = cancel.is_set if cancel is not None else None
+    deadline = started + options.time_limit
     grid = rows_roster(
-        problem,
-        started + options.time_limit,
-        num_workers=options.num_workers,
-        seed=options.seed,
-        stopped=cancel.is_set if cancel is not None else None,
+        problem, deadline, num_workers=options.num_workers, seed=options.seed, stopped=stopped
     )
     if grid is None:
         return None
+    grid, changed = improve_rows(problem, grid, deadline, stopped)
+    log.info("rows: %d rows re-solved at %.1f s", changed, time.monotonic() - started)
     assignment = from_grid(problem, grid)
     report = check(problem, assignment)
     if not report.valid:

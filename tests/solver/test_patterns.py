@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Any
 
 from solver import Contract, RosterProblem, RuleSetting, ShiftType, Staff
 from solver.check import OFF, check_grid
-from solver.pattern_shifts import pattern_shifts
+from solver.pattern_shifts import cover_costs, pattern_shifts
 from solver.patterns import pattern_counts, work_pattern
 from solver.problem import HistoryCell, Leave, ShiftDemand
-from solver.rows import _Cover, _pattern_row, _Person, _RowSearch
+from solver.rows import _Cover, _pattern_row, _Person, _RowSearch, improve_rows, person_problem
 from solver.testing import EARLY, day, problem
 
 RUNS = Contract(
@@ -163,3 +164,54 @@ def test_pattern_shifts_meet_the_minute_window_with_shifts_of_two_lengths() -> N
         )
         is None
     )
+
+
+def test_the_cover_arrays_price_shifts_as_the_residual_demand_does() -> None:
+    # Two agents; a0's row is placed, so a1's costs are what a0 leaves open.
+    p = problem(
+        3,
+        (Staff("a0", "Agent0"), Staff("a1", "Agent1")),
+        shifts=(SHORT, LONG),
+        shift_demand=(
+            ShiftDemand(day(0), "short", 0, 1, under_weight=7, over_weight=2),
+            ShiftDemand(day(1), "short", 0, 2, under_weight=7, over_weight=2),
+            ShiftDemand(day(1), "long", 0, 1, under_weight=5, over_weight=3),
+        ),
+    )
+    grid = [[0, 0, 1], [OFF] * 3]
+    cover = _Cover(p)
+    cover.place(grid[0])
+    arrays = cover.cost()
+    assert arrays is not None
+    assert (arrays == cover_costs(person_problem(p, 1, grid, [0]))).all()
+    # Day 0 short is covered (one more is over: +2); day 1 short still wants one (-7).
+    assert arrays[0, 0] == 2
+    assert arrays[1, 0] == -7
+    assert arrays[2, 1] == 0  # no demand row: no cost either way
+
+
+def test_improve_rows_moves_a_row_off_the_days_another_row_already_covers() -> None:
+    # Two agents, two days each, one early shift wanted on each of four days.
+    p = problem(
+        4,
+        (
+            Staff("a0", "Agent0", contract=Contract(min_days=2, max_days=2)),
+            Staff("a1", "Agent1", contract=Contract(min_days=2, max_days=2)),
+        ),
+        shifts=(EARLY,),
+        shift_demand=tuple(ShiftDemand(day(d), "early", 0, 1) for d in range(4)),
+    )
+    both_early = [[0, 0, OFF, OFF], [0, 0, OFF, OFF]]
+    assert check_grid(p, both_early).objective == 2 * 10 + 2 * 1
+    grid, changed = improve_rows(p, both_early, time.monotonic() + 10)
+    report = check_grid(p, grid)
+    assert report.valid
+    assert report.objective == 0
+    assert changed == 1
+    assert both_early == [[0, 0, OFF, OFF], [0, 0, OFF, OFF]]  # the caller's grid is kept
+
+
+def test_improve_rows_stops_at_its_deadline() -> None:
+    p = _one(7, Contract())
+    grid, changed = improve_rows(p, [[OFF] * 7], time.monotonic() - 1)
+    assert (grid, changed) == ([[OFF] * 7], 0)
