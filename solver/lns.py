@@ -49,7 +49,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
-from solver.check import check, from_grid
+from solver.check import check, check_grid, from_grid
 from solver.problem import RosterProblem
 from solver.result import Progress, RosterSolution, SolveStatus
 from solver.rows import improve_rows, independent_rows, rows_roster
@@ -678,6 +678,9 @@ def _rows_first(
     )
     if grid is None:
         return None
+    first = time.monotonic() - started
+    if progress is not None:
+        progress(Progress(check_grid(problem, grid).objective, 0.0, first))
     grid, changed = improve_rows(problem, grid, deadline, stopped)
     log.info("rows: %d rows re-solved at %.1f s", changed, time.monotonic() - started)
     assignment = from_grid(problem, grid)
@@ -686,7 +689,7 @@ def _rows_first(
         log.error("rows: the checker rejects a roster of rows that are each valid")
         return None
     elapsed = time.monotonic() - started
-    if progress is not None:
+    if progress is not None and changed:
         progress(Progress(report.objective, 0.0, elapsed))
     return RosterSolution(
         status=SolveStatus.FEASIBLE,
@@ -694,12 +697,12 @@ def _rows_first(
         objective=report.objective,
         best_bound=0.0,
         gap=1.0 if report.objective else 0.0,
-        time_to_first=elapsed,
+        time_to_first=first,
         total_time=elapsed,
         breakdown=report.breakdown,
         penalties=report.penalties,
         spreads=report.spreads,
-        num_solutions=1,
+        num_solutions=1 + bool(changed),
     )
 
 
