@@ -610,8 +610,10 @@ def solve_with_lns(
     cancelled is returned as it is. One that found no roster in its share goes on until
     its first roster (large instances: Curtois 13-24 take 12-40 s or more for it), and
     the LNS has what is left; where no hard rule couples people, that first roster is
-    built one person at a time instead (:mod:`solver.rows`), which takes 4-11 s on
-    Curtois 13 and 17-19 and is the only roster found in the time on 20-21.
+    built one person at a time instead (:mod:`solver.rows`), which takes 4-17 s on
+    Curtois 13-21 and 2-7 s on 22-24, and is the only roster found in the time on 20-24;
+    its rows are then re-solved against each other before the LNS. The LNS is skipped
+    when building its model again would take longer than the time left.
     """
     options = options or SolveOptions()
     lns = lns or LnsOptions()

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from solver.check import OFF
+from solver.patterns import runs
 from solver.problem import RosterProblem
 
 ROUNDS = 8
@@ -165,7 +166,7 @@ class _Fit:
         self.work = np.array(pattern, dtype=bool)
         self.allowed, self.forbidden, self.minutes = allowed, forbidden, minutes
         self.lo, self.hi = lo, hi
-        self.blocks = _blocks(list(pattern))
+        self.blocks = runs(list(pattern))
         self.blocked = np.where(forbidden, _INF, 0.0)
 
     def chain(self, cost: np.ndarray) -> np.ndarray | None:
@@ -260,16 +261,3 @@ class _Fit:
             used[k] -= 1
             used[j] += 1
             row[d] = j
-
-
-def _blocks(pattern: list[bool]) -> list[tuple[int, int]]:
-    """First and last day of each run of working days."""
-    out: list[tuple[int, int]] = []
-    start: int | None = None
-    for d, work in enumerate([*pattern, False]):
-        if work and start is None:
-            start = d
-        elif not work and start is not None:
-            out.append((start, d - 1))
-            start = None
-    return out

@@ -223,9 +223,9 @@ def _drop_to(
     row = list(pattern)
     while sum(row) > count:
         excess = sum(row) - count
-        runs = _runs(row)
+        spans = runs(row)
         options: list[tuple[int, list[int]]] = []
-        for a, b in runs:
+        for a, b in spans:
             length = b - a + 1
             for day, rest_a, rest_b in ((a, a + 1, b), (b, a, b - 1)):
                 if day in locked or length == 1:
@@ -246,7 +246,7 @@ def _drop_to(
     return row
 
 
-def _runs(row: list[bool]) -> list[tuple[int, int]]:
+def runs(row: list[bool]) -> list[tuple[int, int]]:
     """First and last day of each run of working days."""
     out: list[tuple[int, int]] = []
     start: int | None = None
