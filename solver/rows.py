@@ -16,8 +16,11 @@ is a greedy, not an optimum; the roster LNS (:mod:`solver.lns`) improves it.
 
 On a year's horizon (Curtois 22-24) CP-SAT can need 5-10 s for one row. Once it misses
 a row within its share, every later row starts from a pattern of working days that
-:mod:`solver.patterns` builds by dynamic programming, and CP-SAT only picks the shifts;
-the full search stays as the fallback when a pattern's shifts cannot be placed.
+:mod:`solver.patterns` builds by dynamic programming, whose shifts
+:mod:`solver.pattern_shifts` picks by shortest path (CP-SAT picks them where the checker
+rejects that row; the full search stays as the last fallback). :func:`improve_rows`
+then re-solves each row against everyone else's cover, which undoes much of the
+greedy's order (Curtois 22: 96,000 to 63,000 in 30 s).
 
 Where a hard rule does couple people (a demand minimum, a never-alone shift, a trainee
 who may not work alone, the meeting slot), :func:`independent_rows` says so and the
