@@ -64,20 +64,46 @@ def work_pattern(
 ) -> list[bool] | None:
     """Person ``e``'s working days (True) with exactly ``count`` of them, or None.
 
-    Among patterns with the most working days the program keeps the one whose working
-    days have the largest total ``value`` (per day, non-negative); the days dropped to
-    reach ``count`` are those of least value. None when the person's history reaches
-    into the horizon (not modelled here), when no pattern has ``count`` days or more, or
-    when ``count`` cannot be reached by dropping days.
+    :func:`most_days`, then :func:`drop_to` ``count``: None when the person's history
+    reaches into the horizon (not modelled here), when no pattern has ``count`` days or
+    more, or when ``count`` cannot be reached by dropping days.
+    """
+    best = most_days(problem, e, value)
+    return None if best is None else drop_to(problem, e, best, count, value)
+
+
+def most_days(
+    problem: RosterProblem, e: int, value: Sequence[int] | None = None
+) -> list[bool] | None:
+    """The valid pattern with the most working days; among those, the most ``value``.
+
+    ``value`` is per day and non-negative. None when no pattern is valid or when the
+    person's history reaches into the horizon (not modelled here).
     """
     if problem.history_by_staff.get(e):
         return None
-    H = problem.num_days
-    gain = [0] * H if value is None else [max(0, int(v)) for v in value]
-    best = _most_days(problem, e, gain)
-    if best is None or sum(best) < count:
+    return _most_days(problem, e, _gain(problem, value))
+
+
+def drop_to(
+    problem: RosterProblem,
+    e: int,
+    pattern: list[bool],
+    count: int,
+    value: Sequence[int] | None = None,
+) -> list[bool] | None:
+    """``pattern`` cut down to ``count`` working days, the days of least ``value`` first.
+
+    None when the pattern has fewer days, or when ``count`` cannot be reached by
+    dropping days without breaking a run.
+    """
+    if sum(pattern) < count:
         return None
-    return _drop_to(problem, e, best, count, gain)
+    return _drop_to(problem, e, pattern, count, _gain(problem, value))
+
+
+def _gain(problem: RosterProblem, value: Sequence[int] | None) -> list[int]:
+    return [0] * problem.num_days if value is None else [max(0, int(v)) for v in value]
 
 
 def _rules(problem: RosterProblem, e: int) -> tuple[int, int, int | None]:

@@ -43,7 +43,7 @@ from ortools.sat.python import cp_model
 
 from solver.check import OFF, check_grid, covering
 from solver.pattern_shifts import cover_costs, pattern_shifts
-from solver.patterns import pattern_counts, work_pattern
+from solver.patterns import drop_to, most_days, pattern_counts
 from solver.problem import IntervalDemand, RosterProblem, RuleSetting, ShiftDemand
 from solver.solve import BuiltModel, build_model, extract_grid
 
@@ -342,8 +342,11 @@ def _pattern_rows(one: _Person) -> Iterator[tuple[list[bool], list[int] | None, 
     cover = one.cover_cost if one.cover_cost is not None else cover_costs(one.sub)
     allowed = bare.allowed_shifts(0)
     need = [max(0, int(-cost[allowed].min(initial=0))) for cost in cover]
+    most = most_days(bare, 0, need)
+    if most is None:
+        return
     for count in pattern_counts(bare, 0)[:PATTERN_COUNTS]:
-        pattern = work_pattern(bare, 0, count, need)
+        pattern = drop_to(bare, 0, most, count, need)
         if pattern is None:
             continue
         row = pattern_shifts(bare, pattern, cover)
