@@ -681,10 +681,17 @@ def _rows_first(
     if grid is None:
         return None
     first = time.monotonic() - started
+    rows_cost = check_grid(problem, grid).objective
     if progress is not None:
-        progress(Progress(check_grid(problem, grid).objective, 0.0, first))
-    grid, changed = improve_rows(problem, grid, deadline, stopped)
+        progress(Progress(rows_cost, 0.0, first))
+    better, changed = improve_rows(problem, grid, deadline, stopped)
     log.info("rows: %d rows re-solved at %.1f s", changed, time.monotonic() - started)
+    # A row's re-solve sees its own terms and its cover, not the spreads between people
+    # (fairness), so the whole roster is compared before the re-solved one is kept.
+    if changed and check_grid(problem, better).objective < rows_cost:
+        grid = better
+    else:
+        changed = 0
     assignment = from_grid(problem, grid)
     report = check(problem, assignment)
     if not report.valid:

@@ -375,7 +375,9 @@ def improve_rows(
     moves a few cells of 36,000-55,000. Re-solving whole rows by
     :func:`_pattern_rows` against the others' cover is a descent on the whole
     objective (a row's own terms and its cover cost are exactly what it changes, for
-    a problem whose rows are independent), at 1.6-7 s a pass over everyone.
+    a problem whose rows are independent), at 1.6-7 s a pass over everyone. Only the
+    spreads between people (fairness) are not seen here: the caller compares the
+    whole roster before and after.
 
     Passes go over the staff until one changes no row, time runs out or ``stopped``
     says so. Returns the grid (a new one) and the number of rows changed. Only where
