@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ortools.sat.python import cp_model
+
 from solver.check import weekends
 from solver.variables import ModelContext, PenaltyTerm
 
@@ -32,13 +34,16 @@ def _person(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
     terms: list[PenaltyTerm] = []
     person = p.staff[e]
     ct, name = person.contract, person.name
-    days = sum(v.works(e, d) for d in range(H))
-    minutes = sum(
-        s.minutes * x
+    # LinearExpr.sum/weighted_sum, not sum(): a year of 32 shift types is 11,648 terms a
+    # person, and Python's sum() builds the expression one term at a time.
+    days = H - cp_model.LinearExpr.sum(v.off[e])
+    cells = [
+        (x, s.minutes)
         for d in range(H)
         for k, s in enumerate(p.shift_types)
         if (x := v.shift(e, d, k)) is not None
-    )
+    ]
+    minutes = cp_model.LinearExpr.weighted_sum([x for x, _ in cells], [w for _, w in cells])
     max_minutes = H * max(s.minutes for s in p.shift_types)
     if ct.min_days is not None and ct.min_days > 0:
         terms += ctx.soft_or_hard(
@@ -84,7 +89,7 @@ def _person(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
         limit = ct.max_shifts.get(s.id)
         if limit is None or limit == 0 or limit >= H:
             continue
-        n = sum(x for d in range(H) if (x := v.shift(e, d, k)) is not None)
+        n = cp_model.LinearExpr.sum([x for d in range(H) if (x := v.shift(e, d, k)) is not None])
         terms += ctx.soft_or_hard(
             setting,
             "contract",
