@@ -681,19 +681,19 @@ def _rows_first(
     if grid is None:
         return None
     first = time.monotonic() - started
-    rows_cost = check_grid(problem, grid).objective
+    report = check_grid(problem, grid)
     if progress is not None:
-        progress(Progress(rows_cost, 0.0, first))
+        progress(Progress(report.objective, 0.0, first))
     better, changed = improve_rows(problem, grid, deadline, stopped)
     log.info("rows: %d rows re-solved at %.1f s", changed, time.monotonic() - started)
     # A row's re-solve sees its own terms and its cover, not the spreads between people
     # (fairness), so the whole roster is compared before the re-solved one is kept.
-    if changed and check_grid(problem, better).objective < rows_cost:
-        grid = better
+    better_report = check_grid(problem, better) if changed else report
+    if changed and better_report.objective < report.objective:
+        grid, report = better, better_report
     else:
         changed = 0
     assignment = from_grid(problem, grid)
-    report = check(problem, assignment)
     if not report.valid:
         log.error("rows: the checker rejects a roster of rows that are each valid")
         return None

@@ -191,7 +191,7 @@ def rows_roster(
             return None
         one = _Person(problem, e, grid, placed, cover)
         row = None
-        if patterns_first is False:
+        if not patterns_first:
             row = search.row(one, one.built.model, min(share, deadline - time.monotonic()))
             patterns_first = row is None
         if row is None:
