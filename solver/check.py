@@ -46,6 +46,18 @@ def fmt_day(day: date) -> str:
     return f"{day.day} {day.strftime('%b')}"
 
 
+def fmt_unavailable(reason: str) -> str:
+    """How a reason for being unavailable reads after "is": ``"on approved leave"``.
+
+    A reason is usually something a person is *on* ("approved leave", "sick leave"); one that
+    already states the person's condition ("not yet hired", "no longer employed") reads as it
+    is. Without this, every sentence that names the reason said "is on not yet hired".
+    """
+    if reason.startswith(("not ", "no longer ")):
+        return reason
+    return f"on {reason}"
+
+
 def to_grid(
     problem: RosterProblem, assignment: Assignment
 ) -> tuple[list[list[int]], list[Violation]]:
@@ -172,7 +184,8 @@ def _facts(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
             c.add(
                 None,
                 "leave",
-                f"{p.staff[e].name} works on {fmt_day(p.dates[d])} but is on {reason}",
+                f"{p.staff[e].name} works on {fmt_day(p.dates[d])}"
+                f" but is {fmt_unavailable(reason)}",
                 staff=e,
                 day=d,
                 shift=g[e][d],

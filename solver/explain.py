@@ -139,7 +139,7 @@ def _summary(problem: RosterProblem, facts: list[Fact]) -> str:
 
 def _group_leave(problem: RosterProblem, facts: list[Fact]) -> list[str]:
     """Merge leave facts of the same day and reason: "Wang and Zhao are on approved leave on 13 Dec"."""
-    from solver.check import fmt_day
+    from solver.check import fmt_day, fmt_unavailable
 
     groups: dict[tuple[int, str], list[str]] = {}
     out: list[str] = []
@@ -154,5 +154,5 @@ def _group_leave(problem: RosterProblem, facts: list[Fact]) -> list[str]:
     for (d, reason), names in sorted(groups.items()):
         who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         verb = "is" if len(names) == 1 else "are"
-        leave.append(f"{who} {verb} on {reason} on {fmt_day(problem.dates[d])}")
+        leave.append(f"{who} {verb} {fmt_unavailable(reason)} on {fmt_day(problem.dates[d])}")
     return leave + out

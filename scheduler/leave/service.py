@@ -13,10 +13,12 @@ two requests sent at once cannot both pass that check.
 
 Approval goes through ``scheduler.approvals`` (kind ``leave``; the chain from the department's
 policy by working days). On final approval every full day on a published roster becomes a leave
-cell in a new published version (``derive_published``), and the days and shifts now below the
-minimum are stored on the request with a link to ask for a repaired draft. Half days (AM/PM are
-the first and second half of that day's shift) leave the roster as it is: the person still works
-the other half, and attendance reads the half and its times from the request.
+cell in a new published version (``derive_published``), whose problem learns the leave and the
+person's contract limits less the leave (never a contract breach of the person on leave), and the
+days and shifts now below the minimum are stored on the request with a link to ask for a repaired
+draft. Half days (AM/PM are the first and second half of that day's shift) leave the roster as
+it is: the person still works the other half, and attendance reads the half and its times from
+the request.
 """
 
 from __future__ import annotations
@@ -47,10 +49,14 @@ from scheduler.leave.types import DEFAULT_TYPES, LeaveType, type_of, types_of
 from scheduler.org.models import Department
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar as dept_calendar
+from scheduler.rosters.availability import leave_reason
 from scheduler.rosters.models import Roster, RosterVersion
+from scheduler.rosters.problem_builder import problem_with_leave
 from scheduler.rosters.store import cells_of, published_cells_for_employee, published_version
 from scheduler.rosters.versions import assignment_of, derive_published, problem_of, violation_json
 from solver.check import check
+from solver.io import problem_to_dict
+from solver.problem import Leave
 
 #: Roles that may file proxy-able leave for someone of their department.
 PROXY_ROLES = frozenset({Role.DEPT_MANAGER, Role.TEAM_LEAD})
@@ -617,6 +623,7 @@ async def _restore_shifts(session: AsyncSession, leave: LeaveRequest, actor: Pri
                 actor_id=actor.user_ref,
                 note=f"leave request {leave.id} called off",
             )
+            await _restate_leave(session, after, leave, approved=False)
             restored.append({"roster_id": roster.id, "number": after.number, "cancelled": True})
     if restored:
         leave.roster_versions = [*(leave.roster_versions or []), *restored]
@@ -694,6 +701,31 @@ async def set_balance(
 # ---------------------------------------------------------------- approval handler
 
 
+async def _restate_leave(
+    session: AsyncSession, version: RosterVersion, leave: LeaveRequest, *, approved: bool
+) -> None:
+    """Make a version derived for approved (or called-off) leave answer a problem that knows it.
+
+    The derived version starts with its source's problem, where the person still owes the full
+    contract minimum; checked against that, the shifts the leave took would be a hard contract
+    breach of the person on leave. With the leave as a fact and the person's limits restated
+    (``problem_with_leave``), the stored problem, the version's counts and later edits of drafts
+    made from it all see the leave. Runs in the approval's transaction.
+    """
+    employee = await session.get(Employee, leave.employee_id)
+    assert employee is not None
+    fact = Leave(
+        str(leave.employee_id), leave.start_date, leave.end_date, leave_reason(leave.type_code)
+    )
+    problem = problem_with_leave(problem_of(version), employee, fact, approved=approved)
+    version.problem = problem_to_dict(problem)
+    report = check(problem, assignment_of(await cells_of(session, version.id)))
+    version.objective = report.objective
+    version.breakdown = dict(report.breakdown)
+    version.hard_violations = len(report.hard_violations)
+    await session.flush()
+
+
 async def _shortfall_after(
     session: AsyncSession, roster: Roster, before: RosterVersion, after: RosterVersion
 ) -> list[dict[str, Any]]:
@@ -767,6 +799,7 @@ class LeaveHandler:
                 actor_id=actor.user_ref,
                 note=f"leave request {leave.id} approved",
             )
+            await _restate_leave(session, after, leave, approved=True)
             versions.append({"roster_id": roster_id, "number": after.number})
             shortfall += await _shortfall_after(session, roster, before, after)
         leave.roster_versions = versions

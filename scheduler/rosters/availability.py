@@ -33,6 +33,19 @@ class Unavailable:
     absence: str | None = None
 
 
+#: Why a person is off the roster before their hire date; the solver reads it as "is not yet hired".
+NOT_YET_HIRED = "not yet hired"
+
+
+def leave_reason(type_code: str) -> str:
+    """The reason approved leave of a type gives: "approved annual leave".
+
+    One spelling for the problem builder and for the leave approval that adds the same fact to a
+    published version's problem, so calling that leave off finds the fact again.
+    """
+    return f"approved {type_code} leave"
+
+
 async def unavailability(
     session: AsyncSession, employees: list[Employee], start: dt.date, end: dt.date
 ) -> list[Unavailable]:
@@ -42,7 +55,7 @@ async def unavailability(
         if e.hire_date > start:
             facts.append(
                 Unavailable(
-                    e.id, start, min(end, e.hire_date - dt.timedelta(days=1)), "not yet hired"
+                    e.id, start, min(end, e.hire_date - dt.timedelta(days=1)), NOT_YET_HIRED
                 )
             )
     by_id = {e.id: e for e in employees}
@@ -62,7 +75,7 @@ async def unavailability(
                     lv.employee_id,
                     max(start, lv.start_date),
                     min(end, lv.end_date),
-                    f"approved {lv.type_code} leave",
+                    leave_reason(lv.type_code),
                     absence=lv.type_code,
                 )
             )

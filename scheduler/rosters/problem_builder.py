@@ -1,16 +1,18 @@
 """From the database to a solver problem: everything a month's roster depends on.
 
-Gathers, for one scope and month: the active staff and their contracts, the department's shift
-types, demand per date from the settings and the calendar, approved leave and other
-unavailability, cells the manager locked, the tail of last month's published roster (so rest
-and consecutive-day rules hold across the month boundary), and for a repair the published
-roster to stay close to. The result is plain data; the solve runs elsewhere.
+Gathers, for one scope and month: the active staff and their contracts (limits prorated for the
+days each cannot work, see :func:`prorated_contract`), the department's shift types, demand per
+date from the settings and the calendar, approved leave and other unavailability, cells the
+manager locked, the tail of last month's published roster (so rest and consecutive-day rules
+hold across the month boundary), and for a repair the published roster to stay close to. The
+result is plain data; the solve runs elsewhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -90,13 +92,120 @@ async def scope_staff(
     return list((await session.scalars(stmt)).all())
 
 
-def _contract(e: Employee) -> Contract:
+def prorated_contract(
+    e: Employee,
+    start: dt.date,
+    end: dt.date,
+    off_days: Collection[dt.date],
+    longest_shift_minutes: int,
+) -> Contract:
+    """The person's contract limits for the part of ``start``..``end`` they can be rostered.
+
+    A contract states working days (or hours) for a whole month; a month the person cannot
+    work in full must not ask the whole of it, or a recent hire makes the month infeasible and
+    approved leave publishes a "contract minimum" breach of the person on leave. Two rules:
+
+    * Days not employed (before the hire date) shrink both limits in proportion to the days
+      employed: the minimum rounded down, the maximum rounded up, since a fraction of a day
+      cannot be worked and rounding towards the looser limit never makes a month impossible
+      that the full contract allowed. Hired on 20 Nov (11 of 30 days), 18-23 days becomes 6-9.
+    * Each day off the roster while employed (approved leave of any type, sick leave included,
+      and any other fact in ``off_days``) counts toward the month's working days, as paid leave
+      does in payroll: it lowers the minimum by one day, or by the longest shift's minutes for
+      an hours contract (the most one such day can take off the roster), never below zero. The
+      maximum stays: lowering it could turn a roster whose leave fell on rest days into a
+      breach. Under this rule approving leave can never break the contract of the person on
+      leave: each leave day removes at most one shift and lowers the minimum by one.
+
+    Statutory holidays do not change the limits (working one is a soft cost, not a fact).
+
+    Args:
+        e: The employee (contract kind, limits, hire date).
+        start: First day of the horizon.
+        end: Last day of the horizon (inclusive).
+        off_days: Days the person cannot be rostered (leave, not yet hired); others are ignored.
+        longest_shift_minutes: Length of the department's longest shift type.
+    """
+    horizon = (end - start).days + 1
+    first = max(start, e.hire_date)
+    employed = max(0, (end - first).days + 1)
+    credited = len({d for d in off_days if first <= d <= end})
+    per_day = longest_shift_minutes if e.contract_kind == "hours" else 1
+    unit = 60 if e.contract_kind == "hours" else 1
+    low = None
+    if e.contract_min is not None:
+        low = max(0, e.contract_min * unit * employed // horizon - credited * per_day)
+    high = None
+    if e.contract_max is not None:
+        high = -(-e.contract_max * unit * employed // horizon)
     if e.contract_kind == "hours":
-        return Contract(
-            min_minutes=e.contract_min * 60 if e.contract_min is not None else None,
-            max_minutes=e.contract_max * 60 if e.contract_max is not None else None,
+        return Contract(min_minutes=low, max_minutes=high)
+    return Contract(min_days=low, max_days=high)
+
+
+def _off_days(leave: Iterable[Leave], staff_id: str, start: dt.date, end: dt.date) -> set[dt.date]:
+    """The days of the horizon a problem keeps one person off the roster."""
+    days: set[dt.date] = set()
+    for lv in leave:
+        if lv.staff_id != staff_id:
+            continue
+        d = max(lv.start, start)
+        while d <= min(lv.end, end):
+            days.add(d)
+            d += dt.timedelta(days=1)
+    return days
+
+
+def problem_with_leave(
+    problem: RosterProblem, employee: Employee, leave: Leave, *, approved: bool
+) -> RosterProblem:
+    """A version's problem after ``leave`` of ``employee`` was approved, or called off.
+
+    A version derived from the roster of record for an approval carries its source's problem,
+    which knows nothing of the new leave: the checker would then count the shifts the leave took
+    against the person's full contract minimum. This adds the leave as a fact (or removes it
+    when the leave is called off) and restates the person's limits with
+    :func:`prorated_contract`, so the derived version is judged as a fresh solve of the month
+    would judge it. The person's current contract is used, as a fresh solve would.
+    """
+    sid = str(employee.id)
+    if sid not in problem.staff_index:
+        return problem
+    clipped = Leave(sid, max(leave.start, problem.start), min(leave.end, problem.end), leave.reason)
+    if clipped.start > clipped.end:
+        return problem
+    if approved:
+        facts = problem.leave if clipped in problem.leave else (*problem.leave, clipped)
+    else:
+        facts = tuple(
+            lv
+            for lv in problem.leave
+            if not (
+                lv.staff_id == sid
+                and lv.reason == leave.reason
+                and leave.start <= lv.start
+                and lv.end <= leave.end
+            )
         )
-    return Contract(min_days=e.contract_min, max_days=e.contract_max)
+    off = _off_days(facts, sid, problem.start, problem.end)
+    longest = max(s.minutes for s in problem.shift_types)
+    fresh = prorated_contract(employee, problem.start, problem.end, off, longest)
+    staff = tuple(
+        replace(
+            q,
+            contract=replace(
+                q.contract,
+                min_days=fresh.min_days,
+                max_days=fresh.max_days,
+                min_minutes=fresh.min_minutes,
+                max_minutes=fresh.max_minutes,
+            ),
+        )
+        if q.id == sid
+        else q
+        for q in problem.staff
+    )
+    return replace(problem, staff=staff, leave=facts)
 
 
 def _demand_row(config: dict[str, Any], kind: str, day: dt.date) -> dict[str, Any]:
@@ -205,6 +314,8 @@ async def build_problem(
         for f in facts
         if f.start <= end and f.end >= start
     )
+    longest_shift = max(s.minutes for s in shift_types)
+    off_days = {e.id: _off_days(leave, str(e.id), start, end) for e in employees}
     absences: dict[tuple[int, dt.date], str] = {}
     for f in facts:
         if f.absence is None:
@@ -279,7 +390,7 @@ async def build_problem(
                     name=e.name,
                     team=e.team.name if e.team is not None else None,
                     flags=frozenset(e.flags or []),
-                    contract=_contract(e),
+                    contract=prorated_contract(e, start, end, off_days[e.id], longest_shift),
                 )
                 for e in employees
             ),

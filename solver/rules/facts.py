@@ -6,7 +6,7 @@ infeasibility explanation can name them ("Wang is on approved leave on 13 Dec").
 
 from __future__ import annotations
 
-from solver.check import fmt_day
+from solver.check import fmt_day, fmt_unavailable
 from solver.variables import ModelContext, PenaltyTerm
 
 
@@ -14,7 +14,7 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     """Fix leave days off and locked cells to their value."""
     p, m, v = ctx.problem, ctx.model, ctx.vars
     for (e, d), reason in p.unavailable.items():
-        msg = f"{p.staff[e].name} is on {reason} on {fmt_day(p.dates[d])}"
+        msg = f"{p.staff[e].name} is {fmt_unavailable(reason)} on {fmt_day(p.dates[d])}"
         ct = m.add(v.off[e][d] == 1)
         if guards := ctx.guard(("leave", e, d), msg):
             ct.only_enforce_if(guards)
