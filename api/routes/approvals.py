@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException, ValidationException
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,10 +23,11 @@ from api.schemas.approvals import (
     WithdrawIn,
 )
 from api.schemas.base import PageOut
-from api.schemas.query import Limit, Offset
+from api.schemas.query import Limit, Offset, choice, require_one_of
 from scheduler.approvals import policy as approval_policy
 from scheduler.approvals import service
 from scheduler.approvals.models import ApprovalDelegation
+from scheduler.approvals.registry import known_kinds
 from scheduler.auth.principal import Principal
 from scheduler.org.service import get_department
 
@@ -39,7 +40,15 @@ IdempotencyKey = Annotated[
     ),
 ]
 View = Annotated[
-    str, QueryParameter(description="waiting (for my decision), mine, or all (HR, managers)")
+    str,
+    QueryParameter(
+        enum=["waiting", "mine", "all"],
+        description="waiting (for my decision), mine, or all (HR, managers)",
+    ),
+]
+Status = Annotated[str | None, choice("only requests in this status", service.REQUEST_STATUSES)]
+Kind = Annotated[
+    str | None, QueryParameter(description="only this kind: leave, swap, attendance_correction")
 ]
 
 
@@ -61,14 +70,19 @@ async def list_approvals(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
     view: FromQuery[View] = "waiting",
-    kind: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
+    kind: FromQuery[Kind] = None,
+    status: FromQuery[Status] = None,
     department_id: FromQuery[int | None] = None,
     employee_id: FromQuery[int | None] = None,
     limit: FromQuery[Limit] = 50,
     offset: FromQuery[Offset] = 0,
 ) -> PageOut[ApprovalOut]:
-    """Requests waiting for my decision (default), mine, or all (HR, GM; managers: department)."""
+    """Requests waiting for my decision (default), mine, or all (HR, GM; managers: department).
+
+    An unknown ``kind`` or ``status`` is a 422 listing the values it takes.
+    """
+    require_one_of("kind", kind, sorted(known_kinds()))
+    require_one_of("status", status, service.REQUEST_STATUSES)
     rows, total = await service.list_requests(
         db_session,
         principal,
@@ -127,6 +141,31 @@ async def approve(
     )
 
 
+def _rejection_text(data: RejectIn) -> str:
+    """The reason, sent as ``reason`` or (like approve's text) as ``comment``; 400 without one."""
+    both = data.reason is not None and data.comment is not None
+    if both and (data.reason or "").strip() != (data.comment or "").strip():
+        raise ValidationException(
+            "reason and comment differ: send the reason once",
+            extra=[
+                {"key": "comment", "source": "body", "message": "differs from reason; send one"}
+            ],
+        )
+    text = data.reason if data.reason is not None else data.comment
+    if text is None:
+        raise ValidationException(
+            "a rejection needs a reason",
+            extra=[
+                {
+                    "key": "reason",
+                    "source": "body",
+                    "message": "required: say why the request is rejected (comment is accepted too)",
+                }
+            ],
+        )
+    return text
+
+
 @post(
     "/approvals/{approval_id:int}/reject",
     tags=["approvals"],
@@ -140,12 +179,16 @@ async def reject(
     db_session: NamedDependency[AsyncSession],
     idempotency_key: IdempotencyKey = None,
 ) -> Response[ApprovalOut]:
-    """Reject the request at the current step; the reason is required and ends it."""
+    """Reject the request at the current step; the reason is required and ends it.
+
+    The reason goes in ``reason``; ``comment`` (approve's name for its text) is taken as well.
+    """
+    reason = _rejection_text(data)
     idem = service.Idempotency.of(
-        idempotency_key, {"op": "reject", "id": approval_id, "reason": data.reason}
+        idempotency_key, {"op": "reject", "id": approval_id, "reason": reason}
     )
     return _decision(
-        await service.decide(db_session, principal, approval_id, "reject", data.reason, idem)
+        await service.decide(db_session, principal, approval_id, "reject", reason, idem)
     )
 
 
@@ -230,6 +273,15 @@ async def revoke_delegation(
     return delegation_out(await service.revoke_delegation(db_session, principal, delegation_id))
 
 
+def _policy_out(department_id: int, state: approval_policy.PolicyState) -> PolicyOut:
+    return PolicyOut(
+        department_id=department_id,
+        policy=state.policy,
+        version=state.version,
+        problems=state.problems,
+    )
+
+
 @get(
     "/departments/{department_id:int}/approval-policy",
     tags=["approvals"],
@@ -240,10 +292,14 @@ async def get_policy(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
 ) -> PolicyOut:
-    """The approval chains in force for the department."""
+    """The approval chains in force for the department.
+
+    ``problems`` names what a policy stored before DOMAIN.md's rules were checked breaks; each
+    kind it names is decided by the default chains until HR puts a valid policy.
+    """
     await get_department(db_session, principal, department_id)
-    policy, version = await approval_policy.load_policy(db_session, department_id)
-    return PolicyOut(department_id=department_id, policy=policy, version=version)
+    state = await approval_policy.load_policy_state(db_session, department_id)
+    return _policy_out(department_id, state)
 
 
 @put(
@@ -257,12 +313,18 @@ async def put_policy(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
 ) -> PolicyOut:
-    """Replace the chains; requests already submitted keep the chain they were given."""
+    """Replace the chains (HR or admin); submitted requests keep the chain they were given.
+
+    Every chain starts with the department manager and climbs ``dept_manager, hr, gm`` without
+    skipping or repeating a level, and leave of three days or more climbs all three: a
+    department may be stricter than DOMAIN.md, never laxer (422 naming the tier otherwise). The
+    department manager gets 403: they are the first approver the policy governs.
+    """
     await get_department(db_session, principal, department_id)
-    policy, version = await approval_policy.save_policy(
+    state = await approval_policy.save_policy(
         db_session, principal, department_id, data.policy, expected_version=data.version
     )
-    return PolicyOut(department_id=department_id, policy=policy, version=version)
+    return _policy_out(department_id, state)
 
 
 ROUTES = [

@@ -9,7 +9,7 @@ bearer token.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Response, get, post, put
@@ -42,6 +42,7 @@ from api.schemas.attendance import (
     SummaryOut,
 )
 from api.schemas.headers import IdempotencyKey
+from api.schemas.query import choice, require_one_of
 from scheduler.attendance import corrections, exports, punches, service
 from scheduler.attendance.models import AttendanceDevice, CorrectionRequest, Punch
 from scheduler.attendance.service import PersonMonth
@@ -54,6 +55,12 @@ DeviceAuthorization = Annotated[
     HeaderParameter(name="Authorization", description="Device <device id>:<secret>"),
 ]
 ContentType = Annotated[str | None, HeaderParameter(name="Content-Type")]
+EXPORT_FORMATS = ("csv", "xlsx")
+LANGS = ("en", "zh")
+SHEETS = ("summary", "detail")
+ExportFormat = Annotated[str, choice("file format", EXPORT_FORMATS)]
+Lang = Annotated[str, choice("language of the headers", LANGS)]
+Sheet = Annotated[str, choice("the sheet a CSV carries", SHEETS)]
 PRIVATE = {"Cache-Control": "private, no-store"}
 
 
@@ -604,16 +611,20 @@ async def export_attendance(
     db_session: NamedDependency[AsyncSession],
     state: State,
     department_id: FromQuery[int | None] = None,
-    format: FromQuery[Literal["csv", "xlsx"]] = "xlsx",
-    lang: FromQuery[Literal["en", "zh"]] = "en",
-    sheet: FromQuery[Literal["summary", "detail"]] = "summary",
+    format: FromQuery[ExportFormat] = "xlsx",
+    lang: FromQuery[Lang] = "en",
+    sheet: FromQuery[Sheet] = "summary",
 ) -> Stream:
     """One department, or every department (HR, GM, admin: leave ``department_id`` out).
 
     XLSX has a summary sheet (one row per person, with the working days n of the monthly
     review) and a detail sheet (one row per person per day); CSV carries one of them
-    (``sheet``). Headers in English or Chinese (``lang``).
+    (``sheet``). Headers in English or Chinese (``lang``). An unknown option is a 422 listing
+    the values it takes.
     """
+    require_one_of("format", format, EXPORT_FORMATS)
+    require_one_of("lang", lang, LANGS)
+    require_one_of("sheet", sheet, SHEETS)
     first = parse_month(month)
     departments = await service.departments_in_scope(db_session, principal, department_id)
     spec = exports.ExportSpec(departments=departments, month=first, lang=lang)
@@ -634,7 +645,8 @@ async def export_attendance(
             async for block in stream:
                 yield block
 
-    media = exports.XLSX_MEDIA_TYPE if format == "xlsx" else "text/csv; charset=utf-8"
+    # Litestar appends "; charset=utf-8" to text/ types itself (naming it here doubled it).
+    media = exports.XLSX_MEDIA_TYPE if format == "xlsx" else "text/csv"
     name = exports.filename(spec, format, sheet)
     return Stream(
         body(),

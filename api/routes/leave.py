@@ -25,15 +25,17 @@ from api.schemas.leave import (
     LeaveTypeIn,
     LeaveTypeOut,
 )
-from api.schemas.query import Limit, Offset
+from api.schemas.query import Limit, Offset, choice, require_one_of
 from scheduler.approvals.service import Idempotency
 from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
 from scheduler.leave import service, types
-from scheduler.leave.models import LeaveRequest
+from scheduler.leave.models import LEAVE_STATUSES, LeaveRequest
 from scheduler.org.service import get_department
 
 Year = Annotated[int, QueryParameter(ge=2000, le=2100, description="calendar year")]
+Status = Annotated[str | None, choice("only requests in this status", LEAVE_STATUSES)]
+TypeCode = Annotated[str | None, choice("only this leave type", list(types.DEFAULT_TYPES))]
 
 
 def leave_out(leave: LeaveRequest, today: dt.date) -> LeaveOut:
@@ -111,21 +113,26 @@ async def file_leave(
     return Response(out, status_code=201)
 
 
-@get("/leave-requests", tags=["leave"])
+@get("/leave-requests", tags=["leave"], raises=[UnprocessableProblem])
 async def list_leave(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
     employee_id: FromQuery[int | None] = None,
     department_id: FromQuery[int | None] = None,
-    status: FromQuery[str | None] = None,
-    type: FromQuery[str | None] = None,
+    status: FromQuery[Status] = None,
+    type: FromQuery[TypeCode] = None,
     start: FromQuery[dt.date | None] = None,
     end: FromQuery[dt.date | None] = None,
     certificate_missing: FromQuery[bool | None] = None,
     limit: FromQuery[Limit] = 50,
     offset: FromQuery[Offset] = 0,
 ) -> PageOut[LeaveOut]:
-    """Leave in my scope, with filters; ``start``/``end`` select requests touching that range."""
+    """Leave in my scope, with filters; ``start``/``end`` select requests touching that range.
+
+    An unknown ``status`` or ``type`` is a 422 listing the values it takes.
+    """
+    require_one_of("status", status, LEAVE_STATUSES)
+    require_one_of("type", type, types.DEFAULT_TYPES)
     rows, total = await service.list_leave(
         db_session,
         principal,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Response, get, post
@@ -20,6 +20,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import UnprocessableProblem
+from api.schemas.query import choice, require_one_of
 from api.schemas.roster_views import (
     CalendarLinkOut,
     CellChangeOut,
@@ -32,7 +33,11 @@ from scheduler.rosters import exports, ical, views
 from scheduler.settings import Settings
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ICS_MEDIA_TYPE = "text/calendar; charset=utf-8"
+#: Litestar adds ``; charset=utf-8`` to every ``text/`` type itself: naming it here doubled it.
+ICS_MEDIA_TYPE = "text/calendar"
+CSV_MEDIA_TYPE = "text/csv"
+EXPORT_FORMATS = ("csv", "xlsx")
+ExportFormat = Annotated[str, choice("file format", EXPORT_FORMATS)]
 #: Pages and files show who works when: never kept by shared caches.
 PRIVATE = {"Cache-Control": "private, no-store"}
 
@@ -98,7 +103,7 @@ async def get_roster_diff(
     "/rosters/{roster_id:int}/versions/{number:int}/export",
     tags=["rosters"],
     summary="Download a roster version as CSV or XLSX",
-    raises=[NotFoundException, PermissionDeniedException],
+    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
     media_type=MediaType.TEXT,
 )
 async def export_roster(
@@ -106,16 +111,18 @@ async def export_roster(
     number: FromPath[int],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-    format: FromQuery[Literal["csv", "xlsx"]] = "xlsx",
+    format: FromQuery[ExportFormat] = "xlsx",
 ) -> Response[bytes]:
     """CSV (UTF-8 with BOM so Excel reads Chinese) or XLSX (what a manager prints and pins up).
 
     CSV: one row per person, a column per date, counts at the end. XLSX: one sheet per team,
-    coloured by shift with a legend, counts at the side, coverage rows under the grid.
+    coloured by shift with a legend, counts at the side, coverage rows under the grid. Another
+    ``format`` is a 422 listing the two.
     """
+    require_one_of("format", format, EXPORT_FORMATS)
     view = await views.view_version(db_session, principal, roster_id, number)
     if format == "csv":
-        body, media_type = exports.to_csv(view), "text/csv; charset=utf-8"
+        body, media_type = exports.to_csv(view), CSV_MEDIA_TYPE
     else:
         body, media_type = exports.to_xlsx(view), XLSX_MEDIA_TYPE
     name = exports.filename(view, format)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.headers import IdempotencyKey
-from api.schemas.query import Limit, Offset
+from api.schemas.query import Limit, Offset, choice, require_one_of
 from api.schemas.swaps import SwapIn, SwapOut, SwapResponseIn
 from scheduler.approvals.service import Idempotency
 from scheduler.auth.principal import Principal
 from scheduler.swaps import service
-from scheduler.swaps.models import SwapRequest
+from scheduler.swaps.models import SWAP_STATUSES, SwapRequest
+
+Status = Annotated[str | None, choice("only swaps in this status", SWAP_STATUSES)]
 
 
 def swap_out(s: SwapRequest, details: dict[str, Any] | None = None) -> SwapOut:
@@ -75,15 +77,19 @@ async def propose_swap(
     return Response(swap_out(proposed.swap), status_code=201)
 
 
-@get("/swaps", tags=["swaps"])
+@get("/swaps", tags=["swaps"], raises=[UnprocessableProblem])
 async def list_swaps(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-    status: FromQuery[str | None] = None,
+    status: FromQuery[Status] = None,
     limit: FromQuery[Limit] = 50,
     offset: FromQuery[Offset] = 0,
 ) -> list[SwapOut]:
-    """Swaps I am party to, and my department's for managers and leads."""
+    """Swaps I am party to, and my department's for managers and leads.
+
+    An unknown ``status`` is a 422 listing the values it takes.
+    """
+    require_one_of("status", status, SWAP_STATUSES)
     rows = await service.list_swaps(
         db_session, principal, status=status, limit=limit, offset=offset
     )

@@ -17,9 +17,14 @@ class ApproveIn(Input):
 
 
 class RejectIn(Input):
-    """Reject: a reason is required and ends the request."""
+    """Reject: a reason is required and ends the request.
 
-    reason: str
+    ``reason`` is the documented field; ``comment`` is accepted as its synonym, as approve and
+    withdraw call their text ``comment`` (one of the two, or both with the same text).
+    """
+
+    reason: str | None = None
+    comment: str | None = None
 
 
 class WithdrawIn(Input):
@@ -106,8 +111,13 @@ class PolicyIn(Input):
 
 
 class PolicyOut(Output):
-    """The policy in force (version 0: the default of DOMAIN.md)."""
+    """The policy in force (version 0: the default of DOMAIN.md).
+
+    ``problems`` lists what a stored policy breaks of DOMAIN.md's rules (one saved before they
+    were checked); each kind named there is served by the default until a valid policy is put.
+    """
 
     department_id: int
     policy: dict[str, Any]
     version: int
+    problems: list[dict[str, Any]] = msgspec.field(default_factory=list)

@@ -61,3 +61,10 @@ def handler_for(kind: str) -> ApprovalHandler | None:
         for name in HANDLER_MODULES:
             importlib.import_module(name)
     return _HANDLERS.get(kind)
+
+
+def known_kinds() -> frozenset[str]:
+    """Every kind a handler module registers (a policy may name only these, or ``"*"``)."""
+    for name in HANDLER_MODULES:
+        importlib.import_module(name)
+    return frozenset(_HANDLERS)

@@ -57,6 +57,9 @@ TRANSITIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("pending", "cancel"): ("cancelled",),
 }
 
+#: Every status a request can have (the list filter of ``GET /approvals`` takes these).
+REQUEST_STATUSES = ("pending", "approved", "rejected", "withdrawn", "cancelled")
+
 #: Who may be handed a step of each role by delegation (the department roles stay in department).
 DELEGATE_ROLES: dict[str, frozenset[Role]] = {
     Role.DEPT_MANAGER.value: frozenset({Role.DEPT_MANAGER, Role.SUPERVISOR, Role.TEAM_LEAD}),

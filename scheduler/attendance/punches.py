@@ -334,7 +334,18 @@ async def _employee(
 def _authorise(
     sender: Sender, employee: Employee | EmployeeRef, data: PunchData
 ) -> tuple[str, dt.timedelta]:
-    """May the sender punch for this person? Returns (source, how far back it may go)."""
+    """May the sender punch for this person? Returns (source, how far back it may go).
+
+    A user who may not even see the person (another department's, or a colleague for an agent)
+    gets the same 404 as for someone who does not exist, as on every other route about a
+    person, so a punch does not reveal who works elsewhere; the name is the one the client sent.
+    """
+    principal = sender.principal
+    if principal is not None and not principal.can_read_employee(
+        employee.id, employee.department_id
+    ):
+        name = data.employee_id if data.employee_id is not None else data.staff_no
+        raise NotFoundError(f"employee {name} not found", field="employee_id")
     if not employee.active:
         raise ValidationFailedError(f"employee {employee.id} is not active", field="employee_id")
     if sender.device is not None:
@@ -345,7 +356,6 @@ def _authorise(
                 field="employee_id",
             )
         return f"device:{sender.device.name}", BACKFILL_LIMIT
-    principal = sender.principal
     assert principal is not None
     if principal.employee_id == employee.id:
         return "web", WEB_TOLERANCE

@@ -123,7 +123,7 @@ async def test_bad_punches_refused_and_not_stored(
         },
         headers=m,
     )
-    assert_problem(r, 403, field="employee_id")
+    assert_problem(r, 404, field="employee_id")  # out of scope: as if nobody, like elsewhere
     agent = world.employees["agent"].id
     r = await client.post(
         "/attendance/punches",
@@ -149,7 +149,7 @@ async def test_bad_punches_refused_and_not_stored(
         json={"direction": "in", "at": now_iso(), "employee_id": world.employees["agent2"].id},
         headers=world.headers("agent"),
     )
-    assert_problem(r, 403)
+    assert_problem(r, 404)
     r = await client.post(
         "/attendance/punches",
         json={"direction": "in", "at": local(5, 8, 30)},

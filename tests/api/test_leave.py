@@ -439,29 +439,30 @@ async def test_leave_types_and_policy_are_configurable(client: Client, world: Wo
         ),
         403,
     )
-    # A policy with two days for the long chain; a request filed after keeps its own chain.
+    # A stricter policy (HR from two days; HR sets it); a request filed after keeps its chain.
     policy = {
         "leave": [
             {"min_days": 0, "chain": ["dept_manager"]},
             {"min_days": 2, "chain": ["dept_manager", "hr"]},
+            {"min_days": 3, "chain": ["dept_manager", "hr", "gm"]},
         ]
     }
     p = await client.put(
         f"/departments/{world.cs_id}/approval-policy",
         json={"policy": policy, "version": 0},
-        headers=world.headers("manager"),
+        headers=world.headers("hr"),
     )
     assert p.status_code == 200, p.text
     stale = await client.put(
         f"/departments/{world.cs_id}/approval-policy",
         json={"policy": policy, "version": 0},
-        headers=world.headers("manager"),
+        headers=world.headers("hr"),
     )
     assert_problem(stale, 409)
     bad = await client.put(
         f"/departments/{world.cs_id}/approval-policy",
         json={"policy": {"leave": [{"min_days": 1, "chain": ["boss"]}]}},
-        headers=world.headers("manager"),
+        headers=world.headers("hr"),
     )
     assert_problem(bad, 422, field="policy.leave[0].chain")
     mon = monday()
