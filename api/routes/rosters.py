@@ -134,9 +134,12 @@ async def get_roster_config(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
 ) -> RosterConfigOut:
-    """The settings in force: demand, rules and weights, meeting slot, calendar options."""
+    """The settings in force: demand, rules and weights, meeting slot, calendar options.
+
+    Read unchecked, so settings stored before today's checks can still be seen and corrected.
+    """
     await get_department(db_session, principal, department_id)
-    merged, version = await roster_config.load_config(db_session, department_id)
+    merged, version = await roster_config.load_config(db_session, department_id, check=False)
     return RosterConfigOut(department_id=department_id, settings=merged, version=version)
 
 
@@ -151,7 +154,13 @@ async def put_roster_config(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
 ) -> RosterConfigOut:
-    """Replace the settings (omitted sections fall back to defaults); every problem is named."""
+    """Change some settings: a JSON merge patch on the settings in force (RFC 7396).
+
+    Objects merge at any depth, so a key not sent keeps its value; a value sent replaces it
+    (a list such as ``intervals`` as a whole); ``null`` removes a key, and one the product has
+    a default for comes back with that default. The merged whole is validated: 422 lists every
+    bad field by its path (``settings.demand.weekday.early.minimum``) and nothing is stored.
+    """
     department = await get_department(db_session, principal, department_id)
     merged, version = await roster_config.save_config(
         db_session, principal, department, data.settings, data.version

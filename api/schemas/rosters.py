@@ -60,7 +60,11 @@ class ShiftTypeOut(Output):
 
 
 class RosterConfigIn(Input):
-    """The department's roster settings (any subset; omitted sections keep their defaults)."""
+    """Some of the department's roster settings, merged into those in force (``null`` resets).
+
+    ``version``, when given, must be the stored version (else 409), so a change made from a
+    stale page is refused instead of merged.
+    """
 
     settings: dict[str, Any]
     version: int | None = None

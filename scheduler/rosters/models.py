@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -27,6 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.db.base import Base, IdMixin, IdType, JsonType, TimestampMixin, UTCDateTime, utcnow
+
+#: A roster's cost (the solver's objective): weights up to 1,000,000 take it past 32 bits.
+#: SQLite's INTEGER is 64-bit already.
+CostType = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class RosterConfig(TimestampMixin, Base):
@@ -130,7 +135,7 @@ class RosterVersion(IdMixin, TimestampMixin, Base):
     shift_snapshot: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     #: The solver's problem (JSON) this version answers, so edits are checked against the same rules.
     problem: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    objective: Mapped[int | None] = mapped_column(Integer)
+    objective: Mapped[int | None] = mapped_column(CostType)
     breakdown: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     solve_stats: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     hard_violations: Mapped[int] = mapped_column(Integer, default=0)
@@ -232,7 +237,7 @@ class RosterJob(IdMixin, TimestampMixin, Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    objective: Mapped[int | None] = mapped_column(Integer)
+    objective: Mapped[int | None] = mapped_column(CostType)
     best_bound: Mapped[float | None] = mapped_column(Float)
     gap: Mapped[float | None] = mapped_column(Float)
     elapsed_s: Mapped[float | None] = mapped_column(Float)

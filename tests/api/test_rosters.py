@@ -270,16 +270,22 @@ async def test_team_without_staff_is_refused_before_queueing(
 @pytest.mark.parametrize(
     ("document", "field"),
     [
-        ({"rules": {"no_such_rule": {"hard": True}}}, "rules"),
-        ({"rules": {"fairness_late": {"hard": True}}}, "rules"),
-        ({"demand": {"weekday": {"night": {"minimum": 1}}}}, "demand.weekday.night"),
+        ({"rules": {"no_such_rule": {"hard": True}}}, "settings.rules.no_such_rule"),
+        ({"rules": {"fairness_late": {"hard": True}}}, "settings.rules.fairness_late.hard"),
+        ({"demand": {"weekday": {"night": {"minimum": 1}}}}, "settings.demand.weekday.night"),
         (
             {"demand": {"weekday": {"early": {"minimum": 3, "target": 1}}}},
-            "demand.weekday.early.target",
+            "settings.demand.weekday.early.target",
         ),
-        ({"demand": {"weekday": {"early": {"minimum": 40, "target": 40}}}}, "demand.weekday"),
-        ({"meeting": {"weekday": 9, "start": "14:00", "end": "15:00"}}, "meeting.weekday"),
-        ({"colour": "red"}, "colour"),
+        (
+            {"demand": {"weekday": {"early": {"minimum": 40, "target": 40}}}},
+            "settings.demand.weekday",
+        ),
+        (
+            {"meeting": {"weekday": 9, "start": "14:00", "end": "15:00"}},
+            "settings.meeting.weekday",
+        ),
+        ({"colour": "red"}, "settings.colour"),
     ],
 )
 async def test_bad_settings_are_refused(
