@@ -78,11 +78,16 @@ async def run_job(
     try:
         return await _run_claimed(sessionmaker, job_id, threads, bound_log)
     except Exception as exc:
+        # A rule the job breaks is the manager's to read; anything else is ours, and its text
+        # (SQL, driver and solver internals) belongs in the log, not in the job's answer.
         bound_log.error("job_failed", exc_info=exc)
+        error = (
+            exc.detail
+            if isinstance(exc, DomainError)
+            else f"the roster job stopped on an internal error; quote job {job_id} to support"
+        )
         async with sessionmaker() as session:
-            await _finish(
-                session, job_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000]
-            )
+            await _finish(session, job_id, status="failed", error=error[:2000])
         return "failed"
 
 
@@ -135,28 +140,12 @@ async def _run_claimed(
         time_limit=time_limit,
     )
     task = asyncio.create_task(asyncio.to_thread(solve, built.problem, options, latest, cancel))
-    while not task.done():
-        await asyncio.wait({task}, timeout=HEARTBEAT_S)
-        async with sessionmaker() as session:
-            values: dict[str, object] = {
-                "heartbeat_at": utcnow(),
-                "elapsed_s": time.monotonic() - started,
-            }
-            with latest.lock:
-                p, count = latest.progress, latest.count
-            if p is not None:
-                values.update(
-                    objective=p.objective,
-                    best_bound=p.best_bound,
-                    gap=(p.objective - p.best_bound) / max(1, abs(p.objective)),
-                    solutions=count,
-                )
-            await session.execute(update(RosterJob).where(RosterJob.id == job_id).values(**values))
-            await session.commit()
-            if await session.scalar(
-                select(RosterJob.cancel_requested).where(RosterJob.id == job_id)
-            ):
-                cancel.set()
+    try:
+        await _follow(sessionmaker, job_id, task, latest, cancel, started)
+    finally:
+        if not task.done():  # the heartbeat failed: stop the search instead of leaving it run
+            cancel.set()
+            await asyncio.wait({task})
     solution: RosterSolution = task.result()
     bound_log.info(
         "solve_finished",
@@ -225,3 +214,39 @@ async def _run_claimed(
             **common,
         )
         return "failed"
+
+
+async def _follow(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job_id: int,
+    task: asyncio.Task[RosterSolution],
+    latest: _Latest,
+    cancel: threading.Event,
+    started: float,
+) -> None:
+    """Beat the job's heartbeat with the best roster so far until the solve ends.
+
+    A cancel request read from the job becomes a stop of the search.
+    """
+    while not task.done():
+        await asyncio.wait({task}, timeout=HEARTBEAT_S)
+        async with sessionmaker() as session:
+            values: dict[str, object] = {
+                "heartbeat_at": utcnow(),
+                "elapsed_s": time.monotonic() - started,
+            }
+            with latest.lock:
+                p, count = latest.progress, latest.count
+            if p is not None:
+                values.update(
+                    objective=p.objective,
+                    best_bound=p.best_bound,
+                    gap=(p.objective - p.best_bound) / max(1, abs(p.objective)),
+                    solutions=count,
+                )
+            await session.execute(update(RosterJob).where(RosterJob.id == job_id).values(**values))
+            await session.commit()
+            if await session.scalar(
+                select(RosterJob.cancel_requested).where(RosterJob.id == job_id)
+            ):
+                cancel.set()

@@ -424,3 +424,19 @@ async def test_a_new_department_starts_with_the_early_and_late_shifts(
         ("early", "08:30", "17:30", False, False),
         ("late", "15:00", "24:00", True, True),
     ]
+
+
+async def test_a_job_that_fails_inside_says_so_without_internals(
+    client: Client, world: World, team: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error ends the job as failed with a message to quote, not its text."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Unable to cast Python instance of type <class 'int'> to C++ type")
+
+    monkeypatch.setattr("scheduler.rosters.runner.solve", broken)
+    job = await generate(client, world)
+    assert job["status"] == "failed", job
+    assert "internal error" in job["error"], job
+    assert f"job {job['id']}" in job["error"], job
+    assert "C++" not in job["error"] and "RuntimeError" not in job["error"], job
