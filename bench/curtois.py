@@ -128,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         default=LnsOptions.sideways,
         help="share of LNS sub-solves that must move the roster (equal or lower cost)",
     )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=LnsOptions.threshold,
+        help="how much worse than the best a sideways move may be, as a share of the best's cost",
+    )
     args = parser.parse_args(argv)
     if args.log:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
@@ -150,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             stall=args.stall,
             heavy_time=args.heavy_time,
             sideways=args.sideways,
+            threshold=args.threshold,
         )
         sol = solve_with_lns(problem, options, lns)
     if sol.assignment is None:

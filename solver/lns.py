@@ -102,6 +102,11 @@ class LnsOptions:
             incumbent in a freed cell, at equal or lower cost (a move along a plateau:
             an ordinary sub-solve whose neighbourhood holds nothing cheaper may hand the
             incumbent back). Measured on Curtois 8 in bench/RESULTS.md 2l.
+        threshold: How much worse than the best roster seen a sideways sub-solve's roster
+            may be, as a share of the best's cost (record-to-record travel): the search
+            then crosses the small rises in the light terms that separate the plateaus
+            of equal heavy cost. 0 keeps sideways moves at equal or lower cost; the best
+            roster seen is what is returned either way.
     """
 
     first_phase: float = 0.05
@@ -114,6 +119,7 @@ class LnsOptions:
     stall: float = 0.1
     heavy_time: float = 0.4
     sideways: float = 0.3
+    threshold: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject shares and sizes that leave no search."""
@@ -125,6 +131,8 @@ class LnsOptions:
             raise ValueError("heavy_time: must be in (0, 1)")
         if not 0 <= self.sideways <= 1:
             raise ValueError("sideways: must be in [0, 1]")
+        if not 0 <= self.threshold < 1:
+            raise ValueError("threshold: must be in [0, 1)")
         if not self.sub_time > 0:
             raise ValueError("sub_time: must be > 0")
         if min(self.people, self.window, self.pair) < 1:
@@ -209,6 +217,15 @@ class _Search:
         """What the heaviest terms cost in a full assignment."""
         return sum(c * values[i] for i, c in self.heavy)
 
+    def ceiling(self, sideways: bool, threshold: float) -> int:
+        """The highest cost a sub-solve's roster may have to be taken (LnsOptions.threshold).
+
+        Called with the lock held.
+        """
+        if not sideways or threshold == 0:
+            return self.objective
+        return max(self.objective, self.best_objective + int(threshold * self.best_objective))
+
     def take(self, values: list[int], cost: int) -> bool:
         """Make an equal or better roster the incumbent; return whether it is strictly better.
 
@@ -219,6 +236,16 @@ class _Search:
         better = cost < self.objective
         self.replace(values, cost, fresh=better)
         return better
+
+    def travel(self, values: list[int], cost: int, ceiling: int) -> bool:
+        """Take a sideways roster up to ``ceiling``; return whether it is strictly better.
+
+        Called with the lock held.
+        """
+        if self.objective < cost <= ceiling:
+            self.replace(values, cost, fresh=False)
+            return False
+        return self.take(values, cost)
 
     def replace(self, values: list[int], cost: int, *, fresh: bool) -> None:
         """Make a roster the incumbent, whatever its cost, and keep the best seen.
@@ -320,14 +347,14 @@ def _sub_solve(
     search: _Search,
     free: set[tuple[int, int]],
     values: list[int],
-    objective: int,
+    ceiling: int,
     seed: int,
     time_limit: float,
     running: _Running,
     *,
     sideways: bool = False,
 ) -> tuple[bool, list[int] | None]:
-    """Solve the model with every cell outside ``free`` fixed.
+    """Solve the model with every cell outside ``free`` fixed, at a cost of ``ceiling`` or less.
 
     ``sideways``: the roster must differ from the incumbent in a freed cell (at equal or
     lower cost), so that the search moves along a plateau instead of getting the
@@ -357,7 +384,7 @@ def _sub_solve(
     hint.values.extend(values)
     dom = model.proto.objective.domain
     dom.clear()
-    dom.extend([search.low, objective - search.offset])
+    dom.extend([search.low, ceiling - search.offset])
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = 1
@@ -478,19 +505,21 @@ def improve(
             left = deadline - time.monotonic()
             if left < 0.05:
                 return
+            sideways = rng.random() < lns.sideways
             with search.lock:
-                values, objective = search.values, search.objective
+                values = search.values
+                ceiling = search.ceiling(sideways, lns.threshold)
                 kind = rng.choice(KINDS)
                 free = search.neighbourhood(kind, rng)
             closed, found = _sub_solve(
                 search,
                 free,
                 values,
-                objective,
+                ceiling,
                 rng.randrange(1 << 30),
                 min(lns.sub_time, left),
                 running,
-                sideways=rng.random() < lns.sideways,
+                sideways=sideways,
             )
             with search.lock:
                 search.calls += 1
@@ -500,7 +529,7 @@ def improve(
                 if found is None:
                     continue
                 best_before = search.best_objective
-                if search.take(found, search.cost(found)):
+                if search.travel(found, search.cost(found), ceiling):
                     search.improvements += 1
                     search.per_kind[kind][2] += 1
                     log.debug(

@@ -273,3 +273,45 @@ def test_a_sideways_sub_solve_without_an_alternative_is_closed() -> None:
     closed, found = _sub_solve(search, {(0, 0)}, values, 0, 1, 5.0, _Running(), sideways=True)
     assert closed
     assert found is None
+
+
+def test_a_threshold_lets_a_sideways_move_cost_a_little_more_and_keeps_the_best() -> None:
+    """a0 works the wanted early shift at no cost; a1 asked for day 0 off (weight 1).
+
+    With no threshold the only other rosters cost more, so a sideways sub-solve finds
+    none; with a threshold of 1 the shift may move to a1 at cost 1. The incumbent then
+    costs 1 while the best roster seen stays the one at 0.
+    """
+    p = problem(
+        2,
+        people(2),
+        shift_demand=demand(1, "early", 0, 1),
+        requests=(Request("a1", day(0), RequestKind.DAY_OFF, weight=1),),
+    )
+    built = build_model(p)
+    grid = [[0, -1], [-1, -1]]
+    assert complete_hint(built, grid, SolveOptions())
+    values = list(built.model.proto.solution_hint.values)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    search = _Search(built, values, 0, LnsOptions())
+    assert search.cost(values) == 0
+    free = {(0, 0), (1, 0)}
+    assert search.ceiling(sideways=True, threshold=0.0) == 0
+    closed, found = _sub_solve(search, free, values, 0, 1, 5.0, _Running(), sideways=True)
+    assert closed
+    assert found is None
+    search.best_objective = search.objective = 100  # a best of 100: 1 % is one unit
+    assert search.ceiling(sideways=False, threshold=0.01) == 100
+    assert search.ceiling(sideways=True, threshold=0.01) == 101
+    search.best_objective = search.objective = 0
+    _, found = _sub_solve(search, free, values, 1, 1, 5.0, _Running(), sideways=True)
+    assert found is not None
+    assert search.cost(found) == 1
+    assert not search.travel(found, 1, ceiling=1)  # taken, but not better
+    assert search.values == found
+    assert search.objective == 1
+    assert (search.best_values, search.best_objective) == (values, 0)
+    assert not search.travel(values[:], 2, ceiling=1)  # above the ceiling: refused
+    assert search.objective == 1
+    with pytest.raises(ValueError, match="threshold"):
+        LnsOptions(threshold=1.0)
