@@ -126,7 +126,7 @@ class _Collector:
         when = None if day is None else p.dates[day]
         sid = None if shift is None else p.shift_types[shift].id
         if setting is None or (setting.hard and weight is None):
-            self.hard.append(Violation(rule, message, pid, when, sid, hard=True))
+            self.hard.append(Violation(rule, message, pid, when, sid, hard=True, amount=amount))
             return
         w = setting.weight if weight is None else weight
         cost = w * amount

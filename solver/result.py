@@ -43,6 +43,9 @@ class Violation:
         shift_id: The shift concerned, if any.
         hard: True for a broken hard rule (the roster is not valid).
         cost: Objective contribution (0 for hard violations).
+        amount: How far past the rule the roster is, in the rule's units (days short of a
+            contract minimum, people short on a shift): a change that makes an existing breach
+            worse is told apart from one that eases it.
     """
 
     rule: str
@@ -52,6 +55,7 @@ class Violation:
     shift_id: str | None = None
     hard: bool = False
     cost: int = 0
+    amount: int = 1
 
 
 @dataclass(frozen=True)

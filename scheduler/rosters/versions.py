@@ -7,13 +7,24 @@ draft the roster of record: numbered, immutable, with who and when; the previous
 version becomes ``superseded``. Later changes (edits, approved leave, swaps) make new versions
 and never touch a published one. Concurrent edits of one draft are detected with the draft's
 ``revision``: the second writer gets a 409, not a lost update.
+
+A draft is a copy of the roster of record as it was when the draft was made. Publishing it after
+another version was published (approved leave, a swap, another draft) would silently undo that
+version, so ``publish`` refuses a stale draft, and any draft that puts someone on shift on a day
+the roster of record gives them leave, with a 409 saying what to do instead.
+
+Rest and days-in-a-row rules run across the month boundary. A month's problem carries the
+previous month's last days as history, so a change is checked backwards by the month's own check;
+``caused_violations`` also checks it forwards, against the next month's roster of record with that
+history replaced by the changed month's last days.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,12 +33,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.auth.principal import Principal
 from scheduler.db.base import utcnow
 from scheduler.errors import ConflictError, NotFoundError, ValidationFailedError
-from scheduler.rosters.models import Roster, RosterCell, RosterEdit, RosterVersion
-from scheduler.rosters.store import cells_of, get_version, published_version
+from scheduler.people.models import Employee
+from scheduler.rosters.models import Roster, RosterCell, RosterEdit, RosterJob, RosterVersion
+from scheduler.rosters.problem_builder import HISTORY_DAYS
+from scheduler.rosters.store import cells_of, get_version, month_end, published_version
 from solver.check import check
 from solver.io import problem_from_dict, problem_to_dict
-from solver.problem import RosterProblem
-from solver.result import CheckReport, RosterSolution, Violation
+from solver.problem import HistoryCell, RosterProblem
+from solver.result import Assignment, CheckReport, RosterSolution, Violation
+
+#: Counts in a message ("16 working days", "has 1"): numbers standing alone, not clock times
+#: ("15:00-17:30") or numbers inside a name ("Early2", "早班2").
+_COUNT = re.compile(r"(?<![\w:])\d+(?![\w:])")
 
 
 def violation_json(v: Violation) -> dict[str, Any]:
@@ -44,7 +61,107 @@ def violation_json(v: Violation) -> dict[str, Any]:
 
 
 def _key(v: Violation) -> tuple[object, ...]:
-    return (v.rule, v.staff_id, v.date, v.shift_id, v.message)
+    """What makes two violations "the same breach" before and after a change.
+
+    The counts in the message are left out: "Wang Fang: 16 working days, contract minimum 18"
+    becoming "17 working days" is the breach that was already there, and whether the change
+    made it better or worse is told by its ``amount`` (see :func:`newly_broken`). Clock times
+    stay, so two demand windows of a day differ.
+    """
+    return (v.rule, v.staff_id, v.date, v.shift_id, _COUNT.sub("#", v.message))
+
+
+def newly_broken(before: Iterable[Violation], after: Iterable[Violation]) -> list[Violation]:
+    """The breaches of ``after`` that are new, or worse than the same breach in ``before``.
+
+    One eased or left as it was is not the change's doing, so a manager is not asked to
+    override a swap that brings someone closer to their contract minimum; one made worse
+    (a shift that had one agent short now has two short) is.
+    """
+    known: dict[tuple[object, ...], int] = {}
+    for v in before:
+        known[_key(v)] = max(v.amount, known.get(_key(v), 0))
+    return [v for v in after if v.amount > known.get(_key(v), 0)]
+
+
+def new_hard_violations(
+    problem: RosterProblem, before: Assignment, after: Assignment
+) -> list[Violation]:
+    """Hard violations of ``after`` that ``before`` did not have, or had less of."""
+    return newly_broken(
+        check(problem, before).hard_violations, check(problem, after).hard_violations
+    )
+
+
+def _with_tail(problem: RosterProblem, tail: Assignment) -> RosterProblem:
+    """``problem`` with its history replaced by the previous month's cells in ``tail``.
+
+    Only the last ``HISTORY_DAYS`` days count, as when a month's problem is built; a person the
+    tail does not know keeps the history the problem was built with.
+    """
+    first = problem.start - dt.timedelta(days=HISTORY_DAYS)
+    cells = {(h.staff_id, h.date): h.shift_id for h in problem.history}
+    known_staff = {s.id for s in problem.staff}
+    for staff_id, row in tail.items():
+        if staff_id not in known_staff:
+            continue
+        for day, shift in row.items():
+            if first <= day < problem.start:
+                cells[(staff_id, day)] = shift if shift in problem.shift_by_id else None
+    history = tuple(HistoryCell(pid, day, shift) for (pid, day), shift in sorted(cells.items()))
+    return replace(problem, history=history)
+
+
+def _tail_of(assignment: Assignment, start: dt.date) -> dict[str, dict[dt.date, str | None]]:
+    first = start - dt.timedelta(days=HISTORY_DAYS)
+    return {
+        pid: {d: shift for d, shift in row.items() if first <= d < start}
+        for pid, row in assignment.items()
+    }
+
+
+async def next_month_violations(
+    session: AsyncSession, roster: Roster, before: Assignment, after: Assignment
+) -> list[Violation]:
+    """Hard violations a change of ``roster``'s month newly causes in the next month.
+
+    The next month's roster of record (same scope) was checked with this month's tail as it was
+    when it was built; a late shift added on the 31st or a seventh day in a row breaks it there,
+    where no check of this month can see it. Its messages name that roster.
+    """
+    following = month_end(roster.month) + dt.timedelta(days=1)
+    nxt = await session.scalar(
+        select(Roster).where(Roster.scope_key == roster.scope_key, Roster.month == following)
+    )
+    record = await published_version(session, nxt.id) if nxt is not None else None
+    if nxt is None or record is None:
+        return []
+    problem = problem_of(record)
+    old_tail, new_tail = _tail_of(before, problem.start), _tail_of(after, problem.start)
+    if old_tail == new_tail:
+        return []
+    cells = assignment_of(await cells_of(session, record.id))
+    label = f"{following:%Y-%m} roster of record (version {record.number})"
+    return [
+        replace(v, message=f"{label}: {v.message}")
+        for v in newly_broken(
+            check(_with_tail(problem, old_tail), cells).hard_violations,
+            check(_with_tail(problem, new_tail), cells).hard_violations,
+        )
+    ]
+
+
+async def caused_violations(
+    session: AsyncSession,
+    roster: Roster,
+    problem: RosterProblem,
+    before: Assignment,
+    after: Assignment,
+) -> list[Violation]:
+    """Hard violations a change of a month's cells newly causes: in the month and the next one."""
+    return new_hard_violations(problem, before, after) + await next_month_violations(
+        session, roster, before, after
+    )
 
 
 def assignment_of(cells: Iterable[RosterCell]) -> dict[str, dict[dt.date, str | None]]:
@@ -209,7 +326,7 @@ async def edit_cells(
     version = await _locked_draft(session, roster, number, expected_revision)
     problem = problem_of(version)
     cells = {(c.employee_id, c.date): c for c in await cells_of(session, version.id)}
-    before = check(problem, assignment_of(cells.values()))
+    before = assignment_of(cells.values())
     errors: list[dict[str, Any]] = []
     shift_codes = set(problem.shift_by_id)
     changes: list[tuple[CellEdit, str | None, str | None]] = []
@@ -252,9 +369,9 @@ async def edit_cells(
             cell.locked = False
         elif e.action == "assign":
             cell.locked = True  # a manager's choice is kept by later re-solves
-    after = check(problem, assignment_of(cells.values()))
-    known = {_key(v) for v in before.hard_violations}
-    caused = [v for v in after.hard_violations if _key(v) not in known]
+    after_cells = assignment_of(cells.values())
+    caused = await caused_violations(session, roster, problem, before, after_cells)
+    after = check(problem, after_cells)
     if caused and not (override_reason and override_reason.strip()):
         await session.rollback()
         raise ValidationFailedError(
@@ -295,12 +412,19 @@ async def publish(
     *,
     expected_revision: int | None,
 ) -> RosterVersion:
-    """Make a draft the roster of record; the previous published version is superseded."""
+    """Make a draft the roster of record; the previous published version is superseded.
+
+    Refused (409) when the draft would undo what the roster of record holds: a version published
+    after the draft was made (approved leave, a swap, another draft), or leave of the roster of
+    record on a day the draft has a shift (attendance would count that person absent).
+    """
     _require_manager(actor, roster)
-    # Lock the roster row first: two publishes of one roster queue up instead of racing.
+    # Lock the roster row first: two publishes of one roster queue up instead of racing, and
+    # leave or a swap (derive_published takes the same lock) cannot slip in between the checks.
     await session.execute(select(Roster.id).where(Roster.id == roster.id).with_for_update())
     version = await _locked_draft(session, roster, number, expected_revision)
     previous = await published_version(session, roster.id)
+    await _refuse_undoing(session, roster, version, previous)
     if previous is not None:
         previous.status = "superseded"
     version.status = "published"
@@ -308,6 +432,101 @@ async def publish(
     version.published_at = utcnow()
     await session.commit()
     return version
+
+
+async def _made_at(session: AsyncSession, version: RosterVersion) -> tuple[dt.datetime, str]:
+    """When a draft's content was taken from the roster of record, and how to say so.
+
+    A solve or repair builds its problem (leave, the roster to stay close to) when it is asked
+    for, and stores the draft only when it ends: a change published meanwhile is not in it.
+    """
+    job = await session.scalar(select(RosterJob).where(RosterJob.result_version_id == version.id))
+    if job is not None:
+        return (
+            job.created_at,
+            f"the {job.kind} job {job.id} that made draft {version.number} was requested",
+        )
+    return version.created_at, f"draft {version.number} was made"
+
+
+async def _refuse_undoing(
+    session: AsyncSession, roster: Roster, draft: RosterVersion, record: RosterVersion | None
+) -> None:
+    """409 when publishing ``draft`` would undo a later publish or leave in ``record``."""
+    made_at, made = await _made_at(session, draft)
+    published = await session.scalars(
+        select(RosterVersion).where(
+            RosterVersion.roster_id == roster.id,
+            RosterVersion.id != draft.id,
+            RosterVersion.published_at.is_not(None),
+        )
+    )
+    newer = sorted(
+        (v for v in published.all() if v.published_at is not None and v.published_at > made_at),
+        key=lambda v: v.number,
+    )
+    clashes = []
+    if record is not None:
+        leave = {(c.employee_id, c.date): c.absence for c in await cells_of(session, record.id)}
+        clashes = [
+            (c, absence)
+            for c in await cells_of(session, draft.id)
+            if c.shift_code is not None and (absence := leave.get((c.employee_id, c.date)))
+        ]
+    if not newer and not clashes:
+        return
+    names: dict[int, str] = {}
+    if clashes:
+        people = await session.scalars(
+            select(Employee).where(Employee.id.in_({c.employee_id for c, _ in clashes}))
+        )
+        names = {e.id: e.name for e in people}
+    errors: list[dict[str, Any]] = [
+        {
+            "field": "number",
+            "version": v.number,
+            "message": f"version {v.number} ({v.note or v.origin}) was published after {made}",
+        }
+        for v in newer
+    ]
+    errors += [
+        {
+            "field": "cells",
+            "employee_id": c.employee_id,
+            "date": c.date.isoformat(),
+            "shift": c.shift_code,
+            "absence": absence,
+            "message": f"{names.get(c.employee_id, c.employee_id)} is on {absence} leave on "
+            f"{c.date.isoformat()} in the roster of record but has the {c.shift_code} shift "
+            f"in draft {draft.number}",
+        }
+        for c, absence in clashes
+    ]
+    redo = (
+        f"make a new draft from the roster of record (POST /rosters/{roster.id}/drafts) and redo "
+        f"the changes there, or ask for a repair (POST /rosters/{roster.id}/repair)"
+    )
+    if newer:
+        latest = newer[-1]
+        detail = (
+            f"draft {draft.number} is out of date: version {latest.number} "
+            f"({latest.note or latest.origin}) was published after {made}, and publishing the "
+            f"draft would undo it; {redo}"
+        )
+    else:
+        who = ", ".join(
+            f"{names.get(c.employee_id, c.employee_id)} on {c.date.isoformat()}" for c, _ in clashes
+        )
+        detail = (
+            f"draft {draft.number} puts people on shift on days the roster of record gives them "
+            f"leave ({who}); clear those cells (or call the leave off first), or {redo}"
+        )
+    raise ConflictError(
+        detail,
+        errors=errors,
+        current_version=record.number if record is not None else None,
+        published_since=[v.number for v in newer],
+    )
 
 
 async def discard(

@@ -11,11 +11,12 @@ Every cell the swap would change is claimed (``swap_claims``, primary key per pe
 while it is open, so one shift takes part in at most one open swap even when two are proposed at
 once. On acceptance the approval request opens (kind ``swap``, chain from the department's policy:
 the department manager by default, DOMAIN.md). Before approval the resulting roster is run through
-the solver's checker (rest between shifts, days in a row, trainee not alone, contract limits) and
-the approver sees any new hard violation; approving despite them needs a comment, recorded as the
-reason. A swap whose shifts have started (department time zone) or whose cells changed since it
-was proposed cannot be approved (409). Approval publishes a new roster version in the same
-transaction.
+the solver's checker (rest between shifts, days in a row, trainee not alone, contract limits); a
+swap at the end of a month is also checked against the next month's roster of record. The
+approver sees every hard violation the swap causes (not one it finds or makes better); approving
+despite them needs a comment, recorded as the reason. A swap whose shifts have started
+(department time zone) or whose cells changed since it was proposed cannot be approved (409).
+Approval publishes a new roster version in the same transaction.
 """
 
 from __future__ import annotations
@@ -49,9 +50,14 @@ from scheduler.rosters.store import (
     published_cells_for_employee,
     published_version,
 )
-from scheduler.rosters.versions import assignment_of, derive_published, problem_of, violation_json
+from scheduler.rosters.versions import (
+    assignment_of,
+    caused_violations,
+    derive_published,
+    problem_of,
+    violation_json,
+)
 from scheduler.swaps.models import SwapClaim, SwapRequest
-from solver.check import check
 
 Key = tuple[int, dt.date]
 Changes = dict[Key, tuple[str | None, str | None]]
@@ -141,22 +147,22 @@ async def current_state(session: AsyncSession, keys: list[Key]) -> CurrentState:
 async def violations_after(
     session: AsyncSession, roster_id: int, changes: Changes
 ) -> list[dict[str, Any]]:
-    """Hard rule violations the swap would add to the roster of record."""
+    """Hard rule violations the swap would add to the roster of record.
+
+    Only new ones: a breach already there that the swap leaves or improves (a cover that brings
+    someone closer to their contract minimum) is not the swap's doing and needs no override. A
+    swap on the month's last days is also checked against the next month's roster of record.
+    """
+    roster = await session.get(Roster, roster_id)
     version = await published_version(session, roster_id)
-    if version is None:
+    if roster is None or version is None:
         return []
-    problem = problem_of(version)
     cells = await cells_of(session, version.id)
-    assignment = assignment_of(cells)
-
-    def keyed(report_items: Any) -> dict[tuple[object, ...], Any]:
-        return {(v.rule, v.staff_id, v.date, v.shift_id, v.message): v for v in report_items}
-
-    before = keyed(check(problem, assignment).hard_violations)
+    before, after = assignment_of(cells), assignment_of(cells)
     for (emp, day), (shift, _absence) in changes.items():
-        assignment.setdefault(str(emp), {})[day] = shift
-    after = keyed(check(problem, assignment).hard_violations)
-    return [violation_json(v) for k, v in after.items() if k not in before]
+        after.setdefault(str(emp), {})[day] = shift
+    caused = await caused_violations(session, roster, problem_of(version), before, after)
+    return [violation_json(v) for v in caused]
 
 
 # ---------------------------------------------------------------- propose / respond
