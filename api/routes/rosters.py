@@ -428,6 +428,11 @@ def version_summary(v: RosterVersion, based_on: int | None = None) -> VersionSum
     )
 
 
+async def summary_of(session: AsyncSession, v: RosterVersion) -> VersionSummaryOut:
+    """A version's summary with the number of the version it was made from."""
+    return version_summary(v, await service.version_number(session, v.based_on_id))
+
+
 async def roster_out(session: AsyncSession, roster: Roster) -> RosterSummaryOut:
     """A roster with its versions."""
     rows = await service.versions_of(session, roster.id)
@@ -523,7 +528,7 @@ async def edit_cells(
     )
     assert result.report is not None
     body = EditOut(
-        version=version_summary(result.version),
+        version=await summary_of(db_session, result.version),
         caused=_violations(result.caused),
         hard_violations=_violations(result.report.hard_violations),
         objective=result.report.objective,
@@ -551,7 +556,7 @@ async def publish_version(
     version = await versions.publish(
         db_session, principal, roster, number, expected_revision=_if_match(request, data.revision)
     )
-    return version_summary(version)
+    return await summary_of(db_session, version)
 
 
 @delete(
@@ -568,7 +573,9 @@ async def discard_version(
 ) -> VersionSummaryOut:
     """Discard a draft (kept in the history as discarded); published versions cannot be."""
     roster = await get_roster(db_session, principal, roster_id)
-    return version_summary(await versions.discard(db_session, principal, roster, number))
+    return await summary_of(
+        db_session, await versions.discard(db_session, principal, roster, number)
+    )
 
 
 @post(
@@ -585,8 +592,8 @@ async def create_draft(
 ) -> VersionSummaryOut:
     """A new draft copied from a version (default: the published one), to edit and publish."""
     roster = await get_roster(db_session, principal, roster_id)
-    return version_summary(
-        await versions.new_draft(db_session, principal, roster, data.from_version)
+    return await summary_of(
+        db_session, await versions.new_draft(db_session, principal, roster, data.from_version)
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from api.schemas.base import Output
+from api.schemas.rosters import ViolationOut
 
 
 class ShiftOut(Output):
@@ -110,6 +111,8 @@ class RosterViewOut(Output):
     people: list[PersonRowOut]
     shift_coverage: list[ShiftCoverageOut]
     interval_coverage: list[IntervalCoverageOut]
+    violations: list[ViolationOut]
+    """The hard rules the version breaks, each named (empty for agents)."""
 
 
 class CellChangeOut(Output):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +29,9 @@ from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar, store
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
+from scheduler.rosters.versions import assignment_of, problem_of, violation_json
 from scheduler.shifts.clock import shift_instants
+from solver.check import check
 
 #: The handover window of DOMAIN.md (15:00-17:30), shown on every day even without demand rows.
 HANDOVER_START = 15 * 60
@@ -225,6 +227,9 @@ class RosterView:
     shift_coverage: list[ShiftCoverage]
     interval_coverage: list[IntervalCoverage]
     teams: dict[int | None, str] = field(default_factory=dict)
+    violations: list[dict[str, Any]] = field(default_factory=list)
+    """The hard rules the version breaks, each named (for the department's managers; a count
+    alone does not tell a manager what to fix before publishing)."""
 
     def coverage_for(self, shift_code: str) -> list[ShiftCoverage]:
         """One shift's coverage row, date by date."""
@@ -542,8 +547,14 @@ async def current_version(
     return roster, version
 
 
-async def load_view(session: AsyncSession, roster: Roster, version: RosterVersion) -> RosterView:
-    """Load everything a version's view needs and compose it."""
+async def load_view(
+    session: AsyncSession, roster: Roster, version: RosterVersion, *, violations: bool = False
+) -> RosterView:
+    """Load everything a version's view needs and compose it.
+
+    ``violations``: also name the hard rules the version breaks (checked again, so a version
+    stored before a rule's message changed reads in today's words).
+    """
     cells = await store.cells_of(session, version.id)
     department = await session.get(Department, roster.department_id)
     if department is None:  # pragma: no cover - a foreign key guarantees it
@@ -557,7 +568,11 @@ async def load_view(session: AsyncSession, roster: Roster, version: RosterVersio
         team_ids.add(roster.team_id)
     teams = {t.id: t for t in await session.scalars(select(Team).where(Team.id.in_(team_ids)))}
     days = await department_days(session, department, roster.month, store.month_end(roster.month))
-    return compose_view(roster, version, cells, employees, teams, department, days)
+    view = compose_view(roster, version, cells, employees, teams, department, days)
+    if violations and version.hard_violations:
+        report = check(problem_of(version), assignment_of(cells))
+        view = replace(view, violations=[violation_json(v) for v in report.hard_violations])
+    return view
 
 
 async def view_version(
@@ -565,13 +580,13 @@ async def view_version(
 ) -> RosterView:
     """The view of version ``number`` of a roster, for the caller."""
     roster, version = await readable_version(session, actor, roster_id, number)
-    return await load_view(session, roster, version)
+    return await load_view(session, roster, version, violations=actor.role != Role.AGENT)
 
 
 async def view_current(session: AsyncSession, actor: Principal, roster_id: int) -> RosterView:
     """The view of a roster's current version (see :func:`current_version`)."""
     roster, version = await current_version(session, actor, roster_id)
-    return await load_view(session, roster, version)
+    return await load_view(session, roster, version, violations=actor.role != Role.AGENT)
 
 
 # --------------------------------------------------------------------------- diff

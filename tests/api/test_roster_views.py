@@ -109,6 +109,10 @@ async def test_json_view_grid_coverage_counts(
     assert handover["2026-10-10"]["assigned"] == 1
     assert handover["2026-10-10"]["status"] == "short"
     assert body["hard_violations"] == 2  # 10 Oct: the early shift and the handover window
+    named = body["violations"]
+    assert len(named) == 2, named
+    assert {v["date"] for v in named} == {"2026-10-10"}, named
+    assert all(v["hard"] and v["message"] for v in named), named
     assert set(body["breakdown"]) >= {"demand_target"}
 
 

@@ -131,6 +131,7 @@ async def test_generate_edit_publish(
     assert r.status_code == 201, r.text
     assert r.json()["number"] == 2
     assert r.json()["status"] == "draft"
+    assert r.json()["based_on"] == 1  # made from the published version 1
 
 
 async def test_repair_after_someone_leaves_the_team(
