@@ -143,6 +143,23 @@ def prorated_contract(
     return Contract(min_days=low, max_days=high)
 
 
+def fairness_group(e: Employee, available: int, horizon: int) -> str:
+    """Who a person's late, weekend and holiday shares are compared with.
+
+    People on the same contract are comparable, whatever the month took from them: the
+    solver's own grouping compares the (prorated) limits of the month, so a recent hire or
+    someone with a few days of leave would each be a group of one, their shares balanced
+    against nobody. A trainee is comparable too: the trainee rule keeps them from working
+    alone, and without a group their late shifts piled up (13 against 8 in the demo's
+    December). Fairness compares counts, not shares of the days worked, so someone who can
+    work less than half the month (``available`` of ``horizon`` days) is compared only with
+    others like them: equal counts would give them twice the share.
+    """
+    flags = sorted(set(e.flags or []) - {"trainee"})
+    part = "" if 2 * available >= horizon else "|part-month"
+    return f"{e.contract_kind}:{e.contract_min}-{e.contract_max}|{','.join(flags)}{part}"
+
+
 def _off_days(leave: Iterable[Leave], staff_id: str, start: dt.date, end: dt.date) -> set[dt.date]:
     """The days of the horizon a problem keeps one person off the roster."""
     days: set[dt.date] = set()
@@ -315,6 +332,7 @@ async def build_problem(
         if f.start <= end and f.end >= start
     )
     longest_shift = max(s.minutes for s in shift_types)
+    horizon = (end - start).days + 1
     off_days = {e.id: _off_days(leave, str(e.id), start, end) for e in employees}
     absences: dict[tuple[int, dt.date], str] = {}
     for f in facts:
@@ -391,6 +409,7 @@ async def build_problem(
                     team=e.team.name if e.team is not None else None,
                     flags=frozenset(e.flags or []),
                     contract=prorated_contract(e, start, end, off_days[e.id], longest_shift),
+                    fairness_group=fairness_group(e, horizon - len(off_days[e.id]), horizon),
                 )
                 for e in employees
             ),
