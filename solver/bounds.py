@@ -235,6 +235,7 @@ def one_person_problem(p: RosterProblem, e: int) -> RosterProblem:
         leave=tuple(x for x in p.leave if x.staff_id == pid),
         locks=tuple(x for x in p.locks if x.staff_id == pid),
         history=tuple(x for x in p.history if x.staff_id == pid),
+        following=tuple(x for x in p.following if x.staff_id == pid),
         requests=tuple(x for x in p.requests if x.staff_id == pid),
         reference=ref,
         rules=rules,

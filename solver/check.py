@@ -351,12 +351,25 @@ def _rest(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
         name = person.name
         hist = p.history_by_staff.get(e, {})
         row = g[e]
+        nxt = p.following_by_staff.get(e, {})
         if rules.min_rest.enabled or rules.forbidden_successions:
             prev0 = hist.get(-1)
-            for d in range(-1, H - 1):
+            after = nxt.get(H)
+            for d in range(-1, H):
                 a = (OFF if prev0 is None else prev0) if d == -1 else row[d]
-                b = row[d + 1]
+                b = row[d + 1] if d + 1 < H else (OFF if after is None else after)
                 if a != OFF and b != OFF and (a, b) in p.forbidden_pairs[d]:
+                    if d + 1 == H:
+                        c.add(
+                            rules.min_rest,
+                            "min_rest",
+                            f"{name}: {p.shift_types[a].name} on {fmt_day(p.dates[d])} then"
+                            f" {p.shift_types[b].name} on the next roster's first day leaves"
+                            " too little rest",
+                            staff=e,
+                            day=d,
+                        )
+                        continue
                     when = fmt_day(p.dates[d + 1])
                     c.add(
                         rules.min_rest,
@@ -369,8 +382,10 @@ def _rest(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
         if rules.weekly_rest.enabled:
             for days, hist_offs in p.week_groups:
                 need, known = p.weekly_requirement(e, days, hist_offs)
-                rests = sum(1 for d in days if row[d] == OFF) + sum(
-                    1 for off in known if hist[off] is None
+                rests = (
+                    sum(1 for d in days if row[d] == OFF)
+                    + sum(1 for off in known if hist[off] is None)
+                    + sum(1 for d in p.following_in_week(e, days) if nxt[d] is None)
                 )
                 c.add(
                     rules.weekly_rest,
@@ -383,11 +398,14 @@ def _rest(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
                 )
         if rules.max_consecutive_days.enabled:
             k = max_consecutive(p, e)
-            ext = extended_row(p, e, g, k)
-            for start in range(0, H):  # window ext[start .. start+k] covers day start-k+k
+            ext = extended_row(p, e, g, k) + [
+                (OFF if nxt[d] is None else nxt[d]) if d in nxt else None
+                for d in range(H, H + min(k, p.following_run(e)))
+            ]
+            for start in range(0, len(ext) - k):  # window ext[start .. start+k] ends on day start
                 window = ext[start : start + k + 1]
                 if len(window) == k + 1 and all(v is not None and v != OFF for v in window):
-                    d = start  # horizon index of the window's last day is start
+                    d = min(start, H - 1)  # a run into the next roster: its last day here
                     c.add(
                         rules.max_consecutive_days,
                         "max_consecutive_days",

@@ -186,6 +186,7 @@ def problem_from_dict(data: Any) -> RosterProblem:
             "leave",
             "locks",
             "history",
+            "following",
             "requests",
             "reference",
             "rules",
@@ -334,6 +335,11 @@ def problem_from_dict(data: Any) -> RosterProblem:
         for pid, row in _cells(top.get("history"), "history").items()
         for day, sid in row.items()
     ]
+    following = [
+        HistoryCell(pid, day, sid)
+        for pid, row in _cells(top.get("following"), "following").items()
+        for day, sid in row.items()
+    ]
     requests = []
     for i, raw in enumerate(_list(top.get("requests"), "requests")):
         w = f"requests[{i}]"
@@ -370,6 +376,7 @@ def problem_from_dict(data: Any) -> RosterProblem:
         leave=tuple(leave),
         locks=tuple(locks),
         history=tuple(history),
+        following=tuple(following),
         requests=tuple(requests),
         reference=reference,
         rules=_rules(top.get("rules")),
@@ -481,6 +488,7 @@ def problem_to_dict(p: RosterProblem) -> dict[str, Any]:
             for lk in p.locks
         ],
         "history": _history_out(p.history),
+        **({"following": _history_out(p.following)} if p.following else {}),
         "requests": [
             {
                 "staff": r.staff_id,

@@ -398,6 +398,9 @@ class RosterProblem:
         leave: Approved leave and unavailability (hard).
         locks: Cells fixed by the manager (hard).
         history: The previous roster's tail (days before ``start``).
+        following: The next roster's head (days after ``end``, at most a week), when the
+            next month was published first: a re-solve or repair of this month must not
+            break rest, the weekly rest days or the days in a row across into it.
         requests: Soft wishes.
         reference: A roster to stay close to, for repair.
         rules: Rule settings.
@@ -415,6 +418,7 @@ class RosterProblem:
     leave: tuple[Leave, ...] = ()
     locks: tuple[Lock, ...] = ()
     history: tuple[HistoryCell, ...] = ()
+    following: tuple[HistoryCell, ...] = ()
     requests: tuple[Request, ...] = ()
     reference: ReferenceRoster | None = None
     rules: RuleSettings = field(default_factory=RuleSettings)
@@ -480,6 +484,16 @@ class RosterProblem:
             _check(
                 h.shift_id is None or h.shift_id in sids,
                 f"history[{i}].shift: unknown shift {h.shift_id!r}",
+            )
+        for i, h in enumerate(self.following):
+            _check(h.staff_id in pids, f"following[{i}].staff: unknown staff {h.staff_id!r}")
+            _check(
+                self.end < h.date <= self.end + timedelta(days=7),
+                f"following[{i}].date: must be within the week after horizon.end",
+            )
+            _check(
+                h.shift_id is None or h.shift_id in sids,
+                f"following[{i}].shift: unknown shift {h.shift_id!r}",
             )
         for i, r in enumerate(self.requests):
             _check(r.staff_id in pids, f"requests[{i}].staff: unknown staff {r.staff_id!r}")
@@ -583,6 +597,38 @@ class RosterProblem:
             )
         return out
 
+    @cached_property
+    def following_by_staff(self) -> dict[int, dict[int, int | None]]:
+        """Staff index to {day index H, H+1, ... after the horizon: shift index or None}."""
+        out: dict[int, dict[int, int | None]] = {}
+        for h in self.following:
+            e = self.staff_index[h.staff_id]
+            out.setdefault(e, {})[(h.date - self.start).days] = (
+                None if h.shift_id is None else self.shift_index[h.shift_id]
+            )
+        return out
+
+    def following_run(self, e: int) -> int:
+        """Working days in a row the next roster starts with for person ``e``."""
+        nxt = self.following_by_staff.get(e, {})
+        n = 0
+        while nxt.get(self.num_days + n) is not None:
+            n += 1
+        return n
+
+    def following_in_week(self, e: int, days: list[int]) -> list[int]:
+        """The next roster's known days (indices >= H) in the ISO week of horizon ``days``.
+
+        Only the horizon's last week reaches past its end.
+        """
+        nxt = self.following_by_staff.get(e, {})
+        if not nxt or days[-1] != self.num_days - 1:
+            return []
+        week = self.dates[days[-1]].isocalendar()[:2]
+        return [
+            d for d in sorted(nxt) if (self.start + timedelta(days=d)).isocalendar()[:2] == week
+        ]
+
     def allowed_shifts(self, e: int) -> list[int]:
         """Shift indices person ``e`` may work at all (contract max > 0)."""
         limits = self.staff[e].contract.max_shifts
@@ -590,7 +636,7 @@ class RosterProblem:
 
     @cached_property
     def forbidden_pairs(self) -> dict[int, frozenset[tuple[int, int]]]:
-        """Day index d (-1 .. H-2) to (shift on d, shift on d+1) pairs that break rest.
+        """Day index d (-1 .. H-1) to (shift on d, shift on d+1) pairs that break rest.
 
         Rest is measured between real instants in the department's zone, so a DST
         change shortens or lengthens it; explicit forbidden successions are added.
@@ -602,7 +648,7 @@ class RosterProblem:
         out: dict[int, frozenset[tuple[int, int]]] = {}
         zone = ZoneInfo(self.timezone)
         need = rules.min_rest_minutes if rules.min_rest.enabled else 0
-        for d in range(-1, self.num_days - 1):
+        for d in range(-1, self.num_days):
             pairs = set(explicit)
             if need > 0:
                 day = self.start + timedelta(days=d)
@@ -646,13 +692,14 @@ class RosterProblem:
     def weekly_requirement(self, e: int, days: list[int], hist: list[int]) -> tuple[int, list[int]]:
         """Rest days person ``e`` needs in a week and the history offsets known for them.
 
-        Partial weeks at the horizon edges count the previous roster's known days;
+        Partial weeks at the horizon edges count the previous roster's known days
+        (and the next roster's, :meth:`following_in_week`, whose rest days the callers add);
         the requirement is pro-rated as ``floor(rest_days_per_week * known / 7)``,
         so a 4-to-6-day edge week needs one rest day and a shorter one none (the
         neighbouring month's roster completes that week).
         """
         known = [off for off in hist if off in self.history_by_staff.get(e, {})]
-        n = len(days) + len(known)
+        n = len(days) + len(known) + len(self.following_in_week(e, days))
         return (self.rules.rest_days_per_week * n) // 7, known
 
 

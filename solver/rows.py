@@ -143,6 +143,7 @@ def alone(
         leave=tuple(x for x in problem.leave if x.staff_id == pid),
         locks=tuple(x for x in problem.locks if x.staff_id == pid),
         history=tuple(x for x in problem.history if x.staff_id == pid),
+        following=tuple(x for x in problem.following if x.staff_id == pid),
         requests=tuple(x for x in problem.requests if x.staff_id == pid),
         reference=reference,
     )

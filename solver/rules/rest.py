@@ -3,7 +3,9 @@
 All of them look across the month boundary through the previous roster's
 tail (``problem.history``): a late shift on the last day of last month forbids
 an early shift on the 1st, and working days at the end of last month count
-towards the six-in-a-row limit. Unknown history days count as days off.
+towards the six-in-a-row limit. Unknown history days count as days off. Where the
+next month was published first (``problem.following``), they look forward into
+it the same way: no late shift on the 31st before its early shift on the 1st.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     terms: list[PenaltyTerm] = []
     for e in range(len(ctx.problem.staff)):
         own = _min_rest(ctx, e) + _weekly_rest(ctx, e) + _max_consecutive(ctx, e)
-        own += _rest_pairs(ctx, e)
+        own += _rest_pairs(ctx, e) + _into_next_roster(ctx, e)
         terms += [replace(t, staff=e) for t in own]
     return terms
 
@@ -134,7 +136,9 @@ def _weekly_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
     terms: list[PenaltyTerm] = []
     for days, hist_offs in p.week_groups:
         need, known = p.weekly_requirement(e, days, hist_offs)
+        nxt = p.following_by_staff.get(e, {})
         already = sum(1 for off in known if hist[off] is None)
+        already += sum(1 for d in p.following_in_week(e, days) if nxt[d] is None)
         if need - already <= 0:
             continue
         rests = sum(v.off[e][d] for d in days) + already
@@ -183,6 +187,57 @@ def _max_consecutive(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
             for o in offs:
                 m.add_implication(run, o.Not())
             terms.append(PenaltyTerm("max_consecutive_days", run, setting.weight))
+    return terms
+
+
+def _into_next_roster(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
+    """Minimum rest and days in a row from the horizon's end into the next roster.
+
+    The next roster (``problem.following``) is fixed: a shift on its first day forbids the
+    shifts on the horizon's last day that it may not follow, and a run of working days it
+    starts with shortens the run the horizon may end with.
+    """
+    p, m, v = ctx.problem, ctx.model, ctx.vars
+    nxt = p.following_by_staff.get(e, {})
+    if not nxt:
+        return []
+    name, last = p.staff[e].name, p.num_days - 1
+    terms: list[PenaltyTerm] = []
+    first = nxt.get(p.num_days)
+    rest = p.rules.min_rest
+    if first is not None and (rest.enabled or p.rules.forbidden_successions):
+        msg = f"{name}: rest before the next roster's first day"
+        for a, b in sorted(p.forbidden_pairs[last]):
+            x = v.shift(e, last, a)
+            if b != first or x is None:
+                continue
+            if rest.hard or not rest.enabled:
+                ct = m.add(x == 0)
+                if guards := ctx.guard(("min_rest_next", e), msg):
+                    ct.only_enforce_if(guards)
+            else:
+                terms.append(PenaltyTerm("min_rest", x, rest.weight))
+    setting = p.rules.max_consecutive_days
+    run = p.following_run(e)
+    if setting.enabled and run:
+        k = max_consecutive(p, e)
+        hist = p.history_by_staff.get(e, {})
+        msg = f"{name}: at most {k} working days in a row (counting next month)"
+        for end in range(p.num_days, p.num_days + min(run, k)):
+            start = end - k  # the window start..end holds k + 1 days
+            if any(hist.get(off, OFF) in (None, OFF) for off in range(start, 0)):
+                continue  # a day off before the horizon breaks the run
+            offs = [v.off[e][d] for d in range(max(0, start), p.num_days)]
+            if setting.hard:
+                ct = m.add_bool_or(offs)
+                if guards := ctx.guard(("max_consecutive_next", e), msg):
+                    ct.only_enforce_if(guards)
+            else:
+                over = m.new_bool_var(f"run_next[{e},{end}]")
+                m.add_bool_or([*offs, over])
+                for o in offs:
+                    m.add_implication(over, o.Not())
+                terms.append(PenaltyTerm("max_consecutive_days", over, setting.weight))
     return terms
 
 
