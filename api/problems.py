@@ -216,11 +216,13 @@ def handle_stale_data(request: Request[Any, Any, Any], exc: StaleDataError) -> R
     )
 
 
-def _number_out_of_range(request: Request[Any, Any, Any], what: str) -> Response[Any]:
+def _number_out_of_range(request: Request[Any, Any, Any]) -> Response[Any]:
+    # Not the driver's own words ("Python int too large to convert to SQLite INTEGER"): they
+    # tell the client nothing it can act on, and tell anyone probing which database runs here.
     return problem_response(
         request,
         400,
-        f"a number in the request is out of range: {what}"
+        "a number in the request is out of range"
         " (identifiers and counts are 64-bit integers, some counts 32-bit)",
     )
 
@@ -235,7 +237,7 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     """
     cause = exc.orig.__cause__ if exc.orig is not None else None
     if isinstance(cause, asyncpg.exceptions.DataError) and "out of int" in str(cause):
-        return _number_out_of_range(request, str(cause).rsplit(": ", 1)[-1])
+        return _number_out_of_range(request)
     if isinstance(cause, asyncpg.exceptions.CharacterNotInRepertoireError):
         # PostgreSQL text cannot hold U+0000; a NUL in a name, a reason or a search is input.
         return problem_response(
@@ -266,7 +268,7 @@ def handle_pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeoutError) 
 def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Response[Any]:
     """SQLite's driver refuses integers beyond 64 bits with OverflowError: a client's number."""
     if "too large to convert" in str(exc) or "int too big" in str(exc):
-        return _number_out_of_range(request, str(exc))
+        return _number_out_of_range(request)
     return handle_unexpected(request, exc)
 
 

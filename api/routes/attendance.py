@@ -26,6 +26,7 @@ from api.schemas.attendance import (
     BatchOut,
     BatchRowOut,
     BreachOut,
+    CertificateOut,
     CorrectionIn,
     CorrectionRequestIn,
     CorrectionRequestOut,
@@ -42,7 +43,7 @@ from api.schemas.attendance import (
     SummaryOut,
 )
 from api.schemas.headers import IdempotencyKey
-from api.schemas.query import choice, require_one_of
+from api.schemas.query import IdParam, OptionalIdParam, choice, require_one_of
 from scheduler.attendance import corrections, exports, punches, service
 from scheduler.attendance.models import AttendanceDevice, CorrectionRequest, Punch
 from scheduler.attendance.service import PersonMonth
@@ -253,7 +254,7 @@ async def device_upload(
     raises=[NotFoundException],
 )
 async def list_punches(
-    employee_id: FromQuery[int],
+    employee_id: FromQuery[IdParam],
     month: FromQuery[str],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
@@ -383,6 +384,23 @@ def month_out(pm: PersonMonth, month: dt.date, policy_id: int | None) -> MonthOu
             absence_days=s.absence_days,
             total_deduction=s.total_deduction,
             working_days=s.working_days,
+            rest_day_minutes=s.rest_day_minutes,
+            holiday_days_worked=s.holiday_days_worked,
+            holiday_minutes_worked=s.holiday_minutes_worked,
+            stray_punches=s.stray_punches,
+            pending_shifts=s.pending_shifts,
+            certificates=[
+                CertificateOut(
+                    leave_request_id=c.leave_request_id,
+                    type=c.type_code,
+                    start_date=c.start_date,
+                    end_date=c.end_date,
+                    days=c.days,
+                    due=c.due,
+                    status=c.status,
+                )
+                for c in s.certificates
+            ],
         ),
         days=[
             DayOut(
@@ -413,6 +431,10 @@ def month_out(pm: PersonMonth, month: dt.date, policy_id: int | None) -> MonthOu
                     for b in d.breaches
                 ],
                 punch_ids=list(d.punch_ids),
+                leave_days=d.leave_days,
+                half=d.half,
+                stray_punch_ids=list(d.stray_punch_ids),
+                holiday=d.holiday,
             )
             for d in pm.days
         ],
@@ -517,9 +539,11 @@ async def set_policy(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
 ) -> PolicyOut:
-    """Department manager or HR; validated (tiers rising, the last open-ended, bounds).
+    """Department manager or HR; validated (rising tiers, the last open, none within the grace).
 
-    Months before the current one keep the policy that judged them.
+    A month is judged by the version in force on its first day, so a change cannot reach back
+    over days already judged: ``effective_from`` is the next month's first day (today, if
+    today is a first) or later; an earlier one is a 422 that says from when it can apply.
     """
     await service.set_policy(
         db_session, principal, department_id, data.effective_from, data.policy, data.note
@@ -610,7 +634,7 @@ async def export_attendance(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
     state: State,
-    department_id: FromQuery[int | None] = None,
+    department_id: FromQuery[OptionalIdParam] = None,
     format: FromQuery[ExportFormat] = "xlsx",
     lang: FromQuery[Lang] = "en",
     sheet: FromQuery[Sheet] = "summary",

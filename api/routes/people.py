@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
 from litestar import get, patch, post
 from litestar.di import NamedDependency
@@ -12,8 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.base import PageOut
-from api.schemas.people import EmployeeIn, EmployeeOut, EmployeePatch, ImportOut
-from api.schemas.query import Limit, Offset
+from api.schemas.people import (
+    ClearedCellOut,
+    EmployeeChangeOut,
+    EmployeeIn,
+    EmployeeOut,
+    EmployeePatch,
+    ImportOut,
+    RosterChangeOut,
+    ShortfallOut,
+)
+from api.schemas.query import Limit, Offset, OptionalIdParam
 from scheduler.auth.principal import Principal
 from scheduler.people import csv_import, service
 from scheduler.people.models import Employee
@@ -21,7 +31,11 @@ from scheduler.people.models import Employee
 
 def employee_out(e: Employee) -> EmployeeOut:
     """Public view of an employee."""
-    return EmployeeOut(
+    return EmployeeOut(**_employee_fields(e))
+
+
+def _employee_fields(e: Employee) -> dict[str, Any]:
+    return dict(
         id=e.id,
         staff_no=e.staff_no,
         name=e.name,
@@ -29,6 +43,7 @@ def employee_out(e: Employee) -> EmployeeOut:
         team_id=e.team_id,
         hire_date=e.hire_date,
         active=e.active,
+        left_on=e.left_on,
         flags=list(e.flags or []),
         contract_kind=e.contract_kind,
         contract_min=e.contract_min,
@@ -77,8 +92,8 @@ async def create_employee(
 async def list_employees(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-    department_id: FromQuery[int | None] = None,
-    team_id: FromQuery[int | None] = None,
+    department_id: FromQuery[OptionalIdParam] = None,
+    team_id: FromQuery[OptionalIdParam] = None,
     active: FromQuery[bool | None] = None,
     flag: FromQuery[str | None] = None,
     q: Annotated[
@@ -132,12 +147,50 @@ async def update_employee(
     data: JSONBody[EmployeePatch],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
-) -> EmployeeOut:
-    """The department's manager or admin; send ``version`` to be told (409) of a concurrent change."""
-    employee = await service.update_employee(
-        db_session, principal, employee_id, data.changes(), data.version
+) -> EmployeeChangeOut:
+    """The department's manager or admin; send ``version`` to be told (409) of a concurrent change.
+
+    ``{"active": false, "left_on": "2026-12-10"}`` deactivates someone who has left: their shifts
+    and leave after ``left_on`` are cleared from every published roster, each in a new published
+    version listed in ``roster_versions``, with the days and shifts now below their minimum in
+    ``shortfall`` (ask for a repair at its link). ``{"team_id": 7, "from": "2026-12-10"}`` moves
+    someone; the old team's published rosters lose their cells from ``from`` on. Re-activating
+    clears ``left_on`` and does not give the cleared shifts back (``notes`` says so).
+    """
+    result = await service.update_employee(
+        db_session,
+        principal,
+        employee_id,
+        data.changes(),
+        data.version,
+        left_on=data.date_of("left_on"),
+        moved_from=data.date_of("moved_from"),
     )
-    return employee_out(employee)
+    return EmployeeChangeOut(
+        **_employee_fields(result.employee),
+        roster_versions=[
+            RosterChangeOut(
+                roster_id=v.roster_id,
+                team_id=v.team_id,
+                month=f"{v.month:%Y-%m}",
+                number=v.number,
+                cleared=[ClearedCellOut(c.date, c.shift_code, c.absence) for c in v.cleared],
+            )
+            for v in result.rosters.versions
+        ],
+        shortfall=[
+            ShortfallOut(
+                rule=str(s["rule"]),
+                message=str(s["message"]),
+                date=dt.date.fromisoformat(s["date"]) if s.get("date") else None,
+                shift=s.get("shift"),
+                roster_id=int(s["roster_id"]),
+                repair=str(s["repair"]),
+            )
+            for s in result.rosters.shortfall
+        ],
+        notes=list(result.notes),
+    )
 
 
 @post(

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 Direction = Literal["in", "out"]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
@@ -93,7 +93,7 @@ class CorrectionRequestIn(Input):
     """
 
     reason: Reason
-    punch_id: int | None = None
+    punch_id: Id | None = None
     direction: Direction | None = None
     at: dt.datetime | None = None
     void: bool = False
@@ -144,7 +144,13 @@ class BreachOut(Output):
 
 
 class DayOut(Output):
-    """One derived day of a person."""
+    """One derived day of a person.
+
+    ``scheduled_start``/``scheduled_end`` are the expected working window: the shift, or on a
+    half-day leave (``half`` names the half on leave, ``leave_type`` its type) the other half.
+    ``leave_days`` is the leave taken (1, 0.5 or 0). ``stray_punch_ids``: punches of the day that
+    belong to no shift (they judge nothing; correct them). ``holiday``: a statutory holiday.
+    """
 
     date: dt.date
     status: str
@@ -163,10 +169,36 @@ class DayOut(Output):
     deduction: float
     breaches: list[BreachOut]
     punch_ids: list[int]
+    leave_days: float
+    half: str | None
+    stray_punch_ids: list[int]
+    holiday: bool
+
+
+class CertificateOut(Output):
+    """A leave needing a medical certificate (sick leave of 2+ days) and its state.
+
+    ``status``: ``attached``, ``missing`` (not yet due) or ``overdue``.
+    """
+
+    leave_request_id: int
+    type: str
+    start_date: dt.date
+    end_date: dt.date
+    days: float
+    due: dt.date
+    status: str
 
 
 class SummaryOut(Output):
-    """A person's month in figures."""
+    """A person's month in figures.
+
+    Days still ``pending`` count only in ``pending_shifts``. ``leave_days`` per leave type (half
+    days 0.5). ``holiday_*``: days worked on statutory holidays and their minutes;
+    ``rest_day_minutes``: minutes worked on rostered rest days; ``stray_punches``: punches of no
+    shift on working or leave days (to correct); ``certificates``: the month's leave that needs a
+    medical certificate.
+    """
 
     scheduled_shifts: int
     worked_shifts: int
@@ -176,12 +208,18 @@ class SummaryOut(Output):
     early_minutes: int
     absences: int
     missing_punches: int
-    leave_days: dict[str, int]
+    leave_days: dict[str, float]
     overtime_minutes: int
     rest_days_worked: int
     absence_days: float
     total_deduction: float
     working_days: int
+    rest_day_minutes: int
+    holiday_days_worked: int
+    holiday_minutes_worked: int
+    stray_punches: int
+    pending_shifts: int
+    certificates: list[CertificateOut]
 
 
 class MonthOut(Output):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import msgspec
 
+from scheduler.db.base import MAX_ID
+
 T = TypeVar("T")
+
+#: An id in a request body. Bounded like the database's ids, so a number beyond 64 bits is a
+#: 400 naming the field, not a driver's error at the first query that uses it.
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

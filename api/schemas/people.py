@@ -17,6 +17,9 @@ ContractAmount = Annotated[int, msgspec.Meta(ge=0, le=744)]
 Email = Annotated[str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
 Phone = Annotated[str, msgspec.Meta(max_length=50)]
 
+#: Members of a patch that say how to apply it rather than being fields of the employee.
+_HOW_TO_APPLY = frozenset({"version", "left_on", "moved_from"})
+
 
 class EmployeeIn(Input):
     """A new employee. ``contract_min``/``contract_max`` are per month, in ``contract_kind`` units."""
@@ -36,9 +39,18 @@ class EmployeeIn(Input):
 
 
 class EmployeePatch(Input):
-    """Fields to change; omitted fields stay. ``version`` (optional) guards against lost updates."""
+    """Fields to change; omitted fields stay. ``version`` (optional) guards against lost updates.
+
+    ``left_on`` goes with ``active: false``: the person's last working day (default today in the
+    department's time zone; not before the hire date, not after today). Every later shift and
+    leave day is cleared from the published rosters. ``from`` goes with a change of ``team_id``:
+    the first day in the new team (default today); the old team's published rosters lose the
+    person's cells from that day on. Re-activating clears ``left_on``; cleared shifts stay cleared.
+    """
 
     version: int | None = None
+    left_on: dt.date | msgspec.UnsetType = msgspec.UNSET
+    moved_from: dt.date | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="from")
     name: PersonName | msgspec.UnsetType = msgspec.UNSET
     team_id: int | msgspec.UnsetType | None = msgspec.UNSET
     hire_date: dt.date | msgspec.UnsetType = msgspec.UNSET
@@ -55,8 +67,13 @@ class EmployeePatch(Input):
         return {
             f: getattr(self, f)
             for f in self.__struct_fields__
-            if f != "version" and getattr(self, f) is not msgspec.UNSET
+            if f not in _HOW_TO_APPLY and getattr(self, f) is not msgspec.UNSET
         }
+
+    def date_of(self, name: str) -> dt.date | None:
+        """``left_on`` or ``moved_from`` when sent, else None (the service's default applies)."""
+        value = getattr(self, name)
+        return None if value is msgspec.UNSET else value
 
 
 class EmployeeOut(Output):
@@ -69,6 +86,8 @@ class EmployeeOut(Output):
     team_id: int | None
     hire_date: dt.date
     active: bool
+    #: Last working day of someone who left (inactive employees deactivated with a date).
+    left_on: dt.date | None
     flags: list[str]
     contract_kind: str
     contract_min: int | None
@@ -76,6 +95,49 @@ class EmployeeOut(Output):
     email: str | None
     phone: str | None
     version: int
+
+
+class ClearedCellOut(Output):
+    """A cell a derived version cleared: the shift, or leave type, it held that day."""
+
+    date: dt.date
+    shift_code: str | None
+    absence: str | None
+
+
+class RosterChangeOut(Output):
+    """A published version made because someone left or changed team."""
+
+    roster_id: int
+    team_id: int | None
+    month: str
+    number: int
+    cleared: list[ClearedCellOut]
+
+
+class ShortfallOut(Output):
+    """A staffing rule a roster now breaks (too few people); ``repair`` asks for a fix."""
+
+    rule: str
+    message: str
+    date: dt.date | None
+    shift: str | None
+    roster_id: int
+    repair: str
+
+
+class EmployeeChangeOut(EmployeeOut, omit_defaults=True):
+    """An employee after a change, with the roster versions it made and what they now lack.
+
+    ``roster_versions`` and ``shortfall`` are sent only when the change deactivated the person
+    or moved them to another team and a published roster had their cells after that day, and
+    ``notes`` only when there is something to say; otherwise the answer is the employee exactly
+    as ``GET /employees/{id}`` shows it.
+    """
+
+    roster_versions: list[RosterChangeOut] = msgspec.field(default_factory=list)
+    shortfall: list[ShortfallOut] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
 
 
 class ImportOut(Output):

@@ -7,10 +7,16 @@ from typing import Annotated, Any
 
 from litestar.params import QueryParameter
 
+from scheduler.db.base import MAX_ID
 from scheduler.errors import ValidationFailedError
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="page size (1-500)")]
 Offset = Annotated[int, QueryParameter(ge=0, description="rows to skip")]
+#: An id in the query string, bounded like the database's ids: a number beyond 64 bits is a 400
+#: naming the parameter, not a driver's error at the first query that uses it.
+IdParam = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
+#: The same, optional (a filter).
+OptionalIdParam = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 
 
 def choice(description: str, values: Sequence[str]) -> Any:

@@ -1,20 +1,33 @@
 """Attendance derived from facts: pure functions, no database, no clock.
 
 Given one person's published roster cells (shift times as wall-clock minutes of the
-department's zone, or a leave code), their punches (UTC instants, corrections included) and
-the penalty policy, :func:`derive_month` says for every day of a month what happened and what
-each breach costs. The same facts always give the same answer, so a month can be recomputed
-at any time; it is computed on read (see ``service``) and therefore always follows the latest
-punches, corrections, leave and roster version.
+department's zone, or a leave code, plus approved half-day leave), their punches (UTC instants,
+corrections included) and the penalty policy, :func:`derive_month` says for every day of a month
+what happened and what each breach costs. The same facts always give the same answer, so a month
+can be recomputed at any time; it is computed on read (see ``service``) and therefore always
+follows the latest punches, corrections, leave and roster version.
 
-Pairing punches to shifts: a punch can belong to a shift whose window
-``[start - 4 h, end + 6 h]`` contains it; when two windows contain it (the late shift's
-after-midnight tail and the next morning's early shift), a clock-in goes to the shift whose
-start is nearer and a clock-out to the shift whose end is nearer. So an out punch at 00:40
-belongs to the previous day's late shift (overtime past 24:00), while an in punch at 08:20 on
-the same morning belongs to that day's early shift. Punches outside every window are work
-outside the roster: on a rostered rest day they make the day "rest_day_worked" (recorded, no
-rest day given back, DOMAIN.md).
+Pairing punches to shifts. A clock-in belongs to a shift only from ``CLOCK_IN_BEFORE`` before its
+start up to its end (an ``in`` after the shift ended cannot have started it: that is how a stray
+punch hours later became "802 minutes late"); a clock-out only from the shift's start to
+``CLOCK_OUT_AFTER`` after its end (overtime, a late shift running past midnight). When two
+windows hold a punch (the late shift's after-midnight tail and the next morning's early shift),
+an ``in`` goes to the shift whose start is nearer and an ``out`` to the shift whose end is nearer.
+An ``out`` that follows an ``in`` ends that piece of work: it goes where its ``in`` went if that
+shift's window holds it, and after an ``in`` that belongs to no shift it belongs to no shift
+either, unless it falls within a shift's own hours (someone who clocked in far too early and left
+at the end). Punches of no shift are work outside the roster on a rostered rest day (the day is
+``rest_day_worked``: recorded, no rest day given back, DOMAIN.md) or on a day with no roster;
+on a day with a shift or leave they are listed as stray punches and judge nothing.
+
+Worked time is the sum of in-to-out pieces of the shift's own punches, and overtime only the part
+of those pieces after the expected end (at least ``Policy.overtime_min_minutes``): a lone clock-out
+long after the shift, or an in and an out at the same instant, is never overtime.
+
+Half-day leave (AM = first half of the shift, PM = second half, with the times the leave module
+stored on the request) leaves the roster cell a shift; the person is expected for the other half
+only, so lateness and early leave are judged against that half and the day counts half a day of
+leave.
 
 Wall-clock shift times are turned into instants with pendulum in the department's IANA zone,
 so a shift on a DST change day lasts its real length (08:30 local is 08:30 local; a 24:00 end
@@ -24,7 +37,7 @@ is the next day's local midnight).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import attrgetter
@@ -42,12 +55,17 @@ from scheduler.shifts.clock import local_date as local_date
 from scheduler.shifts.clock import local_instant as local_instant
 from scheduler.shifts.clock import zone_info as zone_info
 
-#: How long before a shift's start a clock-in may come and still be for that shift.
-WINDOW_BEFORE = dt.timedelta(hours=4)
-#: How long after a shift's end a clock-out may come (overtime, a late shift past midnight).
-WINDOW_AFTER = dt.timedelta(hours=6)
+#: How long before a shift's start a clock-in may come and still be for that shift: an early
+#: shift's agent who comes in at dawn (05:00 for 08:30) is still clocking in for it, while the
+#: previous evening is another day's business.
+CLOCK_IN_BEFORE = dt.timedelta(hours=4)
+#: How long after a shift's end a clock-out may come and still close it: a late shift that runs
+#: on past midnight while customers wait (DOMAIN.md) is overtime, up to 06:00 for a 24:00 end.
+CLOCK_OUT_AFTER = dt.timedelta(hours=6)
 #: Work outside the roster: an out punch closes the in punch before it within this time.
 MAX_SESSION = dt.timedelta(hours=16)
+#: The share of a day a half-day leave takes (and half a day's absence, unexcused).
+HALF_DAY = 0.5
 
 STATUSES = (
     "on_time",
@@ -63,6 +81,7 @@ STATUSES = (
     "no_roster",
     "worked_no_roster",
 )
+HALVES = ("am", "pm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +94,20 @@ class ShiftPlan:
     end_minute: int
 
 
+@dataclass(frozen=True, slots=True)
+class HalfLeave:
+    """Approved half-day leave on a shift: its type, ``am``/``pm`` and the leave part's minutes.
+
+    The minutes are the part of the shift on leave (wall-clock minutes like ``ShiftPlan``): AM
+    leave of an 08:30-17:30 shift is 08:30-13:00, so the person is expected from 13:00 to 17:30.
+    """
+
+    code: str
+    half: str
+    start_minute: int
+    end_minute: int
+
+
 # The value classes below are treated as immutable but not declared frozen: a frozen
 # dataclass's __init__ goes through object.__setattr__ for every field, and an export builds
 # hundreds of thousands of them.
@@ -82,11 +115,15 @@ class ShiftPlan:
 
 @dataclass(slots=True)
 class DayPlan:
-    """One published roster cell: a shift, a leave (absence code), or neither (a rest day)."""
+    """One published roster cell: a shift, a leave (absence code), or neither (a rest day).
+
+    ``half_leaves`` holds approved half-day leave of a shift day (the roster keeps the shift).
+    """
 
     date: dt.date
     shift: ShiftPlan | None = None
     absence: str | None = None
+    half_leaves: tuple[HalfLeave, ...] = ()
 
 
 @dataclass(slots=True)
@@ -102,7 +139,11 @@ class PunchFact:
 
 @dataclass(slots=True)
 class Breach:
-    """One breach of a day, its penalty and the rule that produced it."""
+    """One breach of a day, its penalty and the rule that produced it.
+
+    ``detail`` says which punch is missing (``in``/``out``) or ``half`` for an absence from the
+    half of a shift not on leave, so the rule can be told in another language.
+    """
 
     kind: str  # late | early_leave | absent | missing_punch
     minutes: int
@@ -110,11 +151,18 @@ class Breach:
     deduction: float
     absence_days: float = 0.0
     escalated: bool = False
+    detail: str | None = None
 
 
 @dataclass(slots=True)
 class DayResult:
-    """What happened on one day for one person."""
+    """What happened on one day for one person.
+
+    ``scheduled_start``/``scheduled_end`` are the expected working window: the shift, or the half
+    of it not on leave (``half`` names the half on leave). ``leaves`` is the leave taken that day
+    as (type, days). ``strays`` are punches of the day that belong to no shift and judge nothing
+    (listed so a manager can correct them). ``holiday``: a statutory holiday.
+    """
 
     date: dt.date
     status: str
@@ -132,6 +180,10 @@ class DayResult:
     missing: str | None = None
     breaches: tuple[Breach, ...] = ()
     punch_ids: tuple[int, ...] = ()
+    leaves: tuple[tuple[str, float], ...] = ()
+    half: str | None = None
+    strays: tuple[PunchFact, ...] = ()
+    holiday: bool = False
 
     @property
     def deduction(self) -> float:
@@ -154,14 +206,47 @@ class DayResult:
         return bool(self.punch_ids) and self.status not in ("leave", "absent", "rest")
 
     @property
+    def stray_punch_ids(self) -> tuple[int, ...]:
+        """Ids of the day's stray punches."""
+        return tuple(p.id for p in self.strays)
+
+    @property
+    def leave_days(self) -> float:
+        """Days of leave taken this day (1, or 0.5 for half a day)."""
+        return sum(days for _, days in self.leaves)
+
+    @property
     def rules(self) -> str:
         """The rules behind the day's breaches, for people to read."""
         return "; ".join(b.rule for b in self.breaches)
 
 
+@dataclass(frozen=True, slots=True)
+class LeaveCertificate:
+    """A leave that needs a medical certificate (sick leave of 2+ days) and where it stands.
+
+    ``status`` is the leave module's: ``attached``, ``missing`` (not yet due) or ``overdue``.
+    """
+
+    leave_request_id: int
+    type_code: str
+    start_date: dt.date
+    end_date: dt.date
+    days: float
+    due: dt.date
+    status: str
+
+
 @dataclass(slots=True)
 class MonthSummary:
-    """One person's month, summed from their days (what HR's summary sheet shows)."""
+    """One person's month, summed from their days (what HR's summary sheet shows).
+
+    Days still ``pending`` (their punch window is open) feed no figure but ``pending_shifts``:
+    a provisional lateness or overtime must not reach payroll before the day is judged. Leave
+    counts in days, half days as 0.5. ``holiday_*`` count every day worked on a statutory holiday
+    (rostered or not) and the minutes worked on them; ``rest_day_minutes`` the minutes worked on
+    rostered rest days. ``certificates`` is filled by the service (it comes from leave requests).
+    """
 
     scheduled_shifts: int = 0
     worked_shifts: int = 0
@@ -171,12 +256,18 @@ class MonthSummary:
     early_minutes: int = 0
     absences: int = 0
     missing_punches: int = 0
-    leave_days: dict[str, int] = field(default_factory=dict)
+    leave_days: dict[str, float] = field(default_factory=dict)
     overtime_minutes: int = 0
     rest_days_worked: int = 0
     absence_days: float = 0.0
     total_deduction: float = 0.0
     working_days: int = 0
+    rest_day_minutes: int = 0
+    holiday_days_worked: int = 0
+    holiday_minutes_worked: int = 0
+    stray_punches: int = 0
+    pending_shifts: int = 0
+    certificates: list[LeaveCertificate] = field(default_factory=list)
 
 
 _AT_ID = attrgetter("at", "id")
@@ -208,8 +299,9 @@ def _minutes(delta: dt.timedelta) -> int:
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _US = dt.timedelta(microseconds=1)
 _MINUTE_US = 60_000_000
-_BEFORE_US = WINDOW_BEFORE // _US
-_AFTER_US = WINDOW_AFTER // _US
+_BEFORE_US = CLOCK_IN_BEFORE // _US
+_AFTER_US = CLOCK_OUT_AFTER // _US
+_SESSION_US = MAX_SESSION // _US
 
 
 def _us(at: dt.datetime) -> int:
@@ -236,14 +328,34 @@ def _month_days(first: dt.date) -> tuple[dt.date, ...]:
     return tuple(days)
 
 
+def work_window(shift: ShiftPlan, halves: Sequence[HalfLeave]) -> tuple[int, int] | None:
+    """The wall-clock minutes a person is expected on a shift with half-day leave; None if none.
+
+    AM leave moves the start to the leave's end, PM leave the end to the leave's start; both
+    halves (two requests) leave nothing to work, and the day is leave.
+    """
+    start, end = shift.start_minute, shift.end_minute
+    for h in halves:
+        if h.half == "am":
+            start = max(start, h.end_minute)
+        else:
+            end = min(end, h.start_minute)
+    return (start, end) if start < end else None
+
+
 class _Slot:
-    """A scheduled shift with its instants, and the punches paired to it (in time order)."""
+    """A scheduled shift with its instants, and the punches paired to it (in time order).
+
+    ``start``/``end`` are the shift's (they place the punch windows); ``work_start``/``work_end``
+    the part the person is expected for (the shift, or its half not on leave).
+    """
 
     __slots__ = (
         "end",
         "end_us",
         "first_in",
         "first_in_us",
+        "halves",
         "last_out",
         "last_out_us",
         "plan",
@@ -251,15 +363,31 @@ class _Slot:
         "shift",
         "start",
         "start_us",
+        "times",
+        "work_end",
+        "work_end_us",
+        "work_start",
+        "work_start_us",
     )
 
-    def __init__(self, plan: DayPlan, shift: ShiftPlan, zone: str) -> None:
+    def __init__(
+        self, plan: DayPlan, shift: ShiftPlan, zone: str, window: tuple[int, int] | None = None
+    ) -> None:
         self.plan = plan
         self.shift = shift
+        self.halves = plan.half_leaves
         self.start, self.end, self.start_us, self.end_us = _slot_times(
             plan.date, shift.start_minute, shift.end_minute, zone
         )
+        if window is None:
+            self.work_start, self.work_end = self.start, self.end
+            self.work_start_us, self.work_end_us = self.start_us, self.end_us
+        else:
+            self.work_start, self.work_end, self.work_start_us, self.work_end_us = _slot_times(
+                plan.date, window[0], window[1], zone
+            )
         self.punches: list[PunchFact] = []
+        self.times: list[int] = []
         self.first_in: dt.datetime | None = None
         self.first_in_us = 0
         self.last_out: dt.datetime | None = None
@@ -267,6 +395,7 @@ class _Slot:
 
     def add(self, p: PunchFact, t: int) -> None:
         self.punches.append(p)
+        self.times.append(t)
         if p.direction == "in":
             if self.first_in is None or t < self.first_in_us:
                 self.first_in, self.first_in_us = p.at, t
@@ -275,7 +404,7 @@ class _Slot:
 
 
 def _assign(slots: Sequence[_Slot], punches: Sequence[PunchFact]) -> list[PunchFact]:
-    """Put each punch on the nearest shift whose window holds it; return those on none.
+    """Put each punch on the shift whose window holds it (see the module); return those on none.
 
     Slots are ordered by start; a window spans at most a couple of days, so only the slots
     whose window opened before the punch and closes after it are looked at (two cursors over
@@ -286,21 +415,42 @@ def _assign(slots: Sequence[_Slot], punches: Sequence[PunchFact]) -> list[PunchF
     n = len(slots)
     opens = [s.start_us - _BEFORE_US for s in slots]
     closes = [s.end_us + _AFTER_US for s in slots]
+    # The last punch, when it was an ``in``: its instant and its shift (None: no shift).
+    open_at: int | None = None
+    open_slot: _Slot | None = None
     for p in punches:  # ordered by instant
         t = _us(p.at)
         while first < n and closes[first] < t:
             first += 1
         best: _Slot | None = None
         best_distance = 0
-        is_in = p.direction == "in"
         i = first
-        while i < n and opens[i] <= t:
-            if t <= closes[i]:
+        if p.direction == "in":
+            while i < n and opens[i] <= t:
                 slot = slots[i]
-                distance = abs(t - (slot.start_us if is_in else slot.end_us))
-                if best is None or distance < best_distance:
-                    best, best_distance = slot, distance
-            i += 1
+                if t < slot.end_us:  # clock-in window: [start - CLOCK_IN_BEFORE, end)
+                    distance = abs(t - slot.start_us)
+                    if best is None or distance < best_distance:
+                        best, best_distance = slot, distance
+                i += 1
+            open_at, open_slot = t, best
+        else:
+            follows_in = open_at is not None and t - open_at <= _SESSION_US
+            if follows_in and open_slot is not None and t <= open_slot.end_us + _AFTER_US:
+                best = open_slot  # closes the work its clock-in started (t > its in >= start-4h)
+                if t <= best.start_us:
+                    best = None  # before the shift began: not a clock-out of it
+            else:
+                # After an in of no shift: only a clock-out within a shift's own hours.
+                stray_in = follows_in and open_slot is None
+                while i < n and opens[i] <= t:
+                    slot = slots[i]
+                    if slot.start_us < t <= (slot.end_us if stray_in else closes[i]):
+                        distance = abs(t - slot.end_us)
+                        if best is None or distance < best_distance:
+                            best, best_distance = slot, distance
+                    i += 1
+            open_at, open_slot = None, None
         if best is None:
             unassigned.append(p)
         else:
@@ -326,11 +476,17 @@ def _sessions(punches: Sequence[PunchFact], zone: str) -> dict[dt.date, list[Pun
 
 
 def _worked(punches: Sequence[PunchFact]) -> int:
-    ins = [p.at for p in punches if p.direction == "in"]
-    outs = [p.at for p in punches if p.direction == "out"]
-    if ins and outs and max(outs) > min(ins):
-        return _minutes(max(outs) - min(ins))
-    return 0
+    """Minutes of the in-to-out pieces of ``punches`` (in time order); unpaired punches add none."""
+    total = dt.timedelta()
+    opened: dt.datetime | None = None
+    for p in punches:
+        if p.direction == "in":
+            if opened is None:
+                opened = p.at
+        elif opened is not None:
+            total += p.at - opened
+            opened = None
+    return _minutes(total)
 
 
 def _off_roster_day(day: dt.date, status: str, extra: list[PunchFact]) -> DayResult:
@@ -351,6 +507,7 @@ def derive_month(
     zone: str,
     policy: Policy,
     as_of: dt.datetime,
+    holidays: Collection[dt.date] = frozenset(),
 ) -> list[DayResult]:
     """Every day of ``month`` for one person, judged by ``policy``.
 
@@ -363,12 +520,22 @@ def derive_month(
         zone: the department's IANA time zone.
         policy: the policy in force for the month.
         as_of: now; a shift whose punch window has not closed yet is ``pending``, not absent.
+        holidays: the statutory holidays of the month (marked on the days, for payroll).
     """
-    slots = [
-        _Slot(plan, plan.shift, zone)
-        for plan in sorted(plans.values(), key=lambda p: p.date)
-        if plan.shift is not None and plan.absence is None
-    ]
+    slots = []
+    halves_off: dict[dt.date, DayPlan] = {}  # shifts entirely on half-day leave (AM + PM)
+    for cell in sorted(plans.values(), key=lambda p: p.date):
+        shift = cell.shift
+        if shift is None or cell.absence is not None:
+            continue
+        if cell.half_leaves:
+            window = work_window(shift, cell.half_leaves)
+            if window is None:
+                halves_off[cell.date] = cell
+                continue
+            slots.append(_Slot(cell, shift, zone, window))
+        else:
+            slots.append(_Slot(cell, shift, zone))
     unassigned = _assign(slots, effective_punches(punches))
     off_roster = _sessions(unassigned, zone) if unassigned else {}
     by_date = {s.plan.date: s for s in slots}
@@ -379,33 +546,58 @@ def derive_month(
     lateness_count = 0
     for day in _month_days(month.replace(day=1)):
         slot = by_date.get(day)
+        extra = off_roster.get(day)
         if slot is not None:
             result, late = _judge_shift(slot, policy, as_of_us, lateness_count)
             lateness_count += late
+            if extra:
+                result.strays = tuple(extra)
+            if day in holidays:
+                result.holiday = True
             append(result)
             continue
         plan = plans.get(day)
-        extra = off_roster.get(day)
-        if plan is not None and plan.absence is not None:
+        if plan is not None and (plan.absence is not None or day in halves_off):
             shift = plan.shift
-            append(
-                DayResult(
-                    date=day,
-                    status="leave",
-                    leave_type=plan.absence,
-                    shift_code=shift.code if shift else None,
-                    shift_name=shift.name if shift else None,
-                )
+            leaves = (
+                ((plan.absence, 1.0),)
+                if plan.absence is not None
+                else tuple((h.code, HALF_DAY) for h in plan.half_leaves)
+            )
+            result = DayResult(
+                date=day,
+                status="leave",
+                leave_type=leaves[0][0],
+                shift_code=shift.code if shift else None,
+                shift_name=shift.name if shift else None,
+                leaves=leaves,
+                strays=tuple(extra) if extra else (),
             )
         elif plan is not None:
-            append(
+            result = (
                 _off_roster_day(day, "rest_day_worked", extra) if extra else DayResult(day, "rest")
             )
         elif extra:
-            append(_off_roster_day(day, "worked_no_roster", extra))
+            result = _off_roster_day(day, "worked_no_roster", extra)
         else:
-            append(DayResult(day, "no_roster"))
+            result = DayResult(day, "no_roster")
+        if day in holidays:
+            result.holiday = True
+        append(result)
     return results
+
+
+def _half_absence(policy: Policy) -> Breach:
+    """Absence without leave from the half of a shift not on leave: half a day."""
+    days = HALF_DAY
+    return Breach(
+        "absent",
+        0,
+        "absent without leave: half a day (the other half is leave)",
+        round(policy.absence_deduction * days, 2),
+        days,
+        detail="half",
+    )
 
 
 def _judge_shift(
@@ -413,31 +605,48 @@ def _judge_shift(
 ) -> tuple[DayResult, int]:
     """One scheduled shift: lateness, early leave, missing punch, absence, overtime.
 
+    Lateness and early leave are measured against the expected window (the half not on leave
+    on a half-day); overtime is the worked time of the shift's in-to-out pieces after its end.
     Returns the day and 1 if it counts as a lateness (for the monthly escalation), else 0.
     """
     punches = slot.punches
     first_in = slot.first_in
     last_out = slot.last_out
-    start_us = slot.start_us
-    end_us = slot.end_us
+    start_us = slot.work_start_us
+    end_us = slot.work_end_us
     late = early = overtime = worked = 0
     if first_in is not None:
         late = max(0, (slot.first_in_us - start_us) // _MINUTE_US)
     if last_out is not None:
         early = max(0, (end_us - slot.last_out_us) // _MINUTE_US)
-        overtime = max(0, (slot.last_out_us - end_us) // _MINUTE_US)
-        if overtime < max(1, policy.overtime_min_minutes):
-            overtime = 0
-        if first_in is not None and slot.last_out_us > slot.first_in_us:
-            worked = (slot.last_out_us - slot.first_in_us) // _MINUTE_US
+        if first_in is not None:
+            total = after = 0
+            opened: int | None = None
+            for punch, t in zip(punches, slot.times, strict=True):
+                if punch.direction == "in":
+                    if opened is None:
+                        opened = t
+                elif opened is not None:
+                    total += t - opened
+                    if t > end_us:
+                        after += t - (opened if opened > end_us else end_us)
+                    opened = None
+            worked = total // _MINUTE_US
+            overtime = after // _MINUTE_US
+            if overtime < max(1, policy.overtime_min_minutes):
+                overtime = 0
     breaches: tuple[Breach, ...] = ()
     missing: str | None = None
     is_late = False
-    if as_of_us < end_us + _AFTER_US:
+    halves = slot.halves
+    if as_of_us < slot.end_us + _AFTER_US:
         status = "pending"  # the shift's punch window is still open: nothing judged yet
     elif not punches:
-        p = absence_penalty(policy)
-        breaches = (Breach("absent", 0, p.rule, p.deduction, p.absence_days),)
+        if halves:
+            breaches = (_half_absence(policy),)
+        else:
+            p = absence_penalty(policy)
+            breaches = (Breach("absent", 0, p.rule, p.deduction, p.absence_days),)
         status = "absent"
     else:
         found: list[Breach] = []
@@ -454,7 +663,7 @@ def _judge_shift(
         missing = "in" if first_in is None else "out" if last_out is None else None
         if missing:
             p = missing_punch_penalty(policy, missing)
-            found.append(Breach("missing_punch", 0, p.rule, p.deduction))
+            found.append(Breach("missing_punch", 0, p.rule, p.deduction, detail=missing))
             status = "missing_punch"
         elif is_late and is_early:
             status = "late_and_early"
@@ -473,8 +682,8 @@ def _judge_shift(
         shift.code,
         shift.name,
         None,
-        slot.start,
-        slot.end,
+        slot.work_start,
+        slot.work_end,
         first_in,
         last_out,
         late,
@@ -485,6 +694,10 @@ def _judge_shift(
         breaches,
         tuple([p.id for p in punches]),
     )
+    if halves:
+        day.leave_type = halves[0].code
+        day.half = halves[0].half
+        day.leaves = tuple((h.code, HALF_DAY) for h in halves)
     return day, 1 if is_late else 0
 
 
@@ -492,16 +705,22 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
     """Sum a person's days into the month's figures.
 
     ``working_days`` is the n of the monthly review (000 第四章): the days the person actually
-    worked (a scheduled shift with any punch, a rest day worked, work with no roster).
+    worked (a scheduled shift with any punch, a rest day worked, work with no roster). Leave
+    counts whatever the day's state; a ``pending`` day adds nothing else (see MonthSummary).
     """
     s = MonthSummary()
     leave_days = s.leave_days
     total = 0.0
     for d in days:
         status = d.status
+        for code, n in d.leaves:
+            leave_days[code] = leave_days.get(code, 0.0) + n
+        if status == "pending":
+            s.pending_shifts += 1
+            continue
+        if d.strays:
+            s.stray_punches += len(d.strays)
         if status == "leave":
-            if d.leave_type:
-                leave_days[d.leave_type] = leave_days.get(d.leave_type, 0) + 1
             continue  # not scheduled, not worked, no breaches, no overtime (see DayResult)
         if d.shift_code is not None:
             s.scheduled_shifts += 1
@@ -509,6 +728,9 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
                 s.worked_shifts += 1
         if d.punch_ids and status != "absent" and status != "rest":
             s.working_days += 1
+            if d.holiday:
+                s.holiday_days_worked += 1
+                s.holiday_minutes_worked += d.worked_minutes
         breaches = d.breaches
         if breaches:
             for b in breaches:
@@ -527,6 +749,7 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
             total += round(sum(b.deduction for b in breaches), 2)
         if status == "rest_day_worked":
             s.rest_days_worked += 1
+            s.rest_day_minutes += d.worked_minutes
         s.overtime_minutes += d.overtime_minutes
     s.total_deduction = round(total, 2)
     return s

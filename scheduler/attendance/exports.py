@@ -7,9 +7,17 @@ xlsxwriter in ``constant_memory`` mode (each row goes to a temporary file as it 
 the finished file is then read back in blocks. The XLSX writing runs in a worker thread, chunk by
 chunk, so the event loop keeps serving other requests.
 
-The summary has one row per person: the figures of ``derive.MonthSummary`` plus the working days
-n of the month that the monthly review of DOMAIN.md (000 第四章) needs; the detail has one row per
-person per day with every breach's rule, so HR can see why a deduction was made.
+The summary has one row per person employed in the month: the figures of
+``derive.MonthSummary`` (leave in days, half days as 0.5; statutory holidays and rest days worked,
+with their minutes, for payroll's premiums; the state of each medical certificate sick leave of 2+
+days needs) plus the working days n of the month that the monthly review of DOMAIN.md (000 第四章)
+needs, and the team the person was rostered in that month. The detail has one row per person per
+day with every breach's rule, so HR can see why a deduction was made.
+
+``lang=zh`` is Chinese throughout, headers and coded values alike (status, leave types, missing
+punches, the rules), since the sheet goes to people who read Chinese. In the XLSX, dates and times
+are real Excel date cells with a number format and figures are numbers, so HR can sort, filter and
+compute with them; the CSV carries the same as text.
 """
 
 from __future__ import annotations
@@ -22,12 +30,20 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.attendance.derive import DayResult, MonthSummary, local_date, zone_info
+from scheduler.attendance.derive import (
+    DayResult,
+    LeaveCertificate,
+    MonthSummary,
+    local_date,
+    zone_info,
+)
+from scheduler.attendance.policy import Policy, Tier
 from scheduler.attendance.service import PersonMonth, iter_department, leave_types_of
 from scheduler.org.models import Department
 
@@ -37,6 +53,9 @@ SHEETS = ("summary", "detail")
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 READ_BLOCK = 256 * 1024
 CSV_FLUSH = 64 * 1024
+#: Excel number formats of the detail's date and wall-clock time cells.
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 STATUS_ZH = {
     "on_time": "正常",
@@ -52,8 +71,26 @@ STATUS_ZH = {
     "no_roster": "无排班",
     "worked_no_roster": "无排班出勤",
 }
+#: Every leave type code of ``scheduler.leave.types.DEFAULT_TYPES`` (a test keeps them in step).
+LEAVE_ZH = {
+    "annual": "年假",
+    "sick": "病假",
+    "personal": "事假",
+    "toil": "调休",
+    "marriage": "婚假",
+    "bereavement": "丧假",
+    "maternity": "产假",
+    "paternity": "陪产假",
+    "unpaid": "无薪假",
+}
+HALF_EN = {"am": "AM", "pm": "PM"}
+HALF_ZH = {"am": "上午", "pm": "下午"}
+MISSING_ZH = {"in": "缺上班卡", "out": "缺下班卡"}
+DIRECTION_ZH = {"in": "上班", "out": "下班"}
+CERTIFICATE_ZH = {"attached": "已提交", "missing": "待提交", "overdue": "逾期未交"}
 
-#: (key, English header, Chinese header) of the summary sheet; leave columns are added per type.
+#: (key, English header, Chinese header) of the summary sheet; leave columns (one per type
+#: taken in the month) come after ``LEAVE_AFTER``.
 SUMMARY_COLUMNS: list[tuple[str, str, str]] = [
     ("staff_no", "Staff no.", "工号"),
     ("name", "Name", "姓名"),
@@ -69,10 +106,18 @@ SUMMARY_COLUMNS: list[tuple[str, str, str]] = [
     ("missing_punches", "Missing punches", "缺卡次数"),
     ("overtime_minutes", "Overtime (minutes)", "加班分钟"),
     ("rest_days_worked", "Rest days worked", "休息日出勤天数"),
+    ("rest_day_minutes", "Rest-day work (minutes)", "休息日出勤分钟"),
+    ("holiday_days_worked", "Statutory holidays worked (days)", "法定节假日出勤天数"),
+    ("holiday_minutes_worked", "Statutory holiday work (minutes)", "法定节假日出勤分钟"),
     ("absence_days", "Counted as absence (days)", "折算缺勤天数"),
     ("total_deduction", "Total deduction", "扣款合计"),
     ("working_days", "Working days n", "本月工作天数n"),
+    ("certificates", "Medical certificate (sick leave 2+ days)", "病假证明(2天及以上)"),
+    ("stray_punches", "Stray punches", "异常打卡次数"),
+    ("pending_shifts", "Shifts not yet judged", "待定班次"),
 ]
+LEAVE_AFTER = "overtime_minutes"
+_LEAVE_AT = next(i for i, c in enumerate(SUMMARY_COLUMNS) if c[0] == LEAVE_AFTER) + 1
 
 DETAIL_COLUMNS: list[tuple[str, str, str]] = [
     ("staff_no", "Staff no.", "工号"),
@@ -91,9 +136,15 @@ DETAIL_COLUMNS: list[tuple[str, str, str]] = [
     ("worked_minutes", "Worked (minutes)", "工作分钟"),
     ("missing", "Missing punch", "缺卡"),
     ("leave_type", "Leave type", "假别"),
+    ("leave_days", "Leave (days)", "请假天数"),
+    ("holiday", "Statutory holiday", "法定节假日"),
     ("deduction", "Deduction", "扣款"),
     ("rules", "Rules applied", "适用规则"),
+    ("strays", "Stray punches", "异常打卡"),
 ]
+#: Detail columns holding a date, and wall-clock instants (typed cells in the XLSX).
+DATE_COLUMN = 3
+TIME_COLUMNS = range(5, 9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +157,17 @@ class ExportSpec:
     as_of: dt.datetime | None = None
 
 
+def leave_name(code: str, lang: str) -> str:
+    """A leave type as the export shows it: its code in English, its Chinese name in zh."""
+    return LEAVE_ZH.get(code, code) if lang == "zh" else code
+
+
 def summary_header(lang: str, leave_types: Sequence[str]) -> list[str]:
-    """The summary's column titles; one leave column per leave type present."""
+    """The summary's column titles; one leave column per leave type taken in the month."""
     zh = lang == "zh"
     head = [z if zh else e for _, e, z in SUMMARY_COLUMNS]
-    leave = [f"请假天数({t})" if zh else f"Leave days ({t})" for t in leave_types]
-    return head[:13] + leave + head[13:]
+    leave = [f"{leave_name(t, lang)}天数" if zh else f"Leave days ({t})" for t in leave_types]
+    return head[:_LEAVE_AT] + leave + head[_LEAVE_AT:]
 
 
 def detail_header(lang: str) -> list[str]:
@@ -123,64 +179,177 @@ def _number(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def summary_row(pm: PersonMonth, department: Department, leave_types: Sequence[str]) -> list[Any]:
-    """One person's summary row, in ``summary_header`` order."""
+def certificates_text(certificates: Sequence[LeaveCertificate], lang: str) -> str:
+    """Each leave needing a certificate: its dates and where the certificate stands."""
+    zh = lang == "zh"
+    parts = []
+    for c in certificates:
+        dates = f"{c.start_date.isoformat()}~{c.end_date.isoformat()}"
+        if zh:
+            due = "" if c.status == "attached" else f"(截止{c.due.isoformat()})"
+            parts.append(f"{dates} {CERTIFICATE_ZH.get(c.status, c.status)}{due}")
+        else:
+            due = "" if c.status == "attached" else f" (due {c.due.isoformat()})"
+            parts.append(f"{dates} {c.status}{due}")
+    return ("；" if zh else "; ").join(parts)
+
+
+def summary_row(
+    pm: PersonMonth, department: Department, leave_types: Sequence[str], lang: str = "en"
+) -> list[Any]:
+    """One person's summary row, in ``summary_header`` order (numbers as numbers)."""
     s: MonthSummary = pm.summary
-    head = [
-        pm.person.staff_no,
-        pm.person.name,
-        department.name,
-        pm.person.team or "",
-        s.scheduled_shifts,
-        s.worked_shifts,
-        s.late_count,
-        s.late_minutes,
-        s.early_count,
-        s.early_minutes,
-        s.absences,
-        s.missing_punches,
-        s.overtime_minutes,
-    ]
-    leave = [s.leave_days.get(t, 0) for t in leave_types]
-    tail = [
-        s.rest_days_worked,
-        _number(s.absence_days),
-        _number(s.total_deduction),
-        s.working_days,
-    ]
-    return head + leave + tail
+    values: dict[str, Any] = {
+        "staff_no": pm.person.staff_no,
+        "name": pm.person.name,
+        "department": department.name,
+        "team": pm.person.team or "",
+        "scheduled_shifts": s.scheduled_shifts,
+        "worked_shifts": s.worked_shifts,
+        "late_count": s.late_count,
+        "late_minutes": s.late_minutes,
+        "early_count": s.early_count,
+        "early_minutes": s.early_minutes,
+        "absences": s.absences,
+        "missing_punches": s.missing_punches,
+        "overtime_minutes": s.overtime_minutes,
+        "rest_days_worked": s.rest_days_worked,
+        "rest_day_minutes": s.rest_day_minutes,
+        "holiday_days_worked": s.holiday_days_worked,
+        "holiday_minutes_worked": s.holiday_minutes_worked,
+        "absence_days": _number(s.absence_days),
+        "total_deduction": _number(s.total_deduction),
+        "working_days": s.working_days,
+        "certificates": certificates_text(s.certificates, lang),
+        "stray_punches": s.stray_punches,
+        "pending_shifts": s.pending_shifts,
+    }
+    row = [values[key] for key, _, _ in SUMMARY_COLUMNS]
+    leave = [_number(s.leave_days.get(t, 0)) for t in leave_types]
+    return row[:_LEAVE_AT] + leave + row[_LEAVE_AT:]
 
 
-def _local(value: dt.datetime | None, zone: str) -> str:
-    """``2026-10-01 08:30`` on the zone's wall clock (isoformat: C, unlike strftime)."""
+def _local(value: dt.datetime | None, zone: str) -> dt.datetime | None:
+    """The instant on the zone's wall clock, naive (what a spreadsheet shows)."""
     if value is None:
+        return None
+    return value.astimezone(zone_info(zone)).replace(tzinfo=None)
+
+
+def _text(value: dt.datetime | None) -> str:
+    """``2026-10-01 08:30`` (isoformat: C, unlike strftime)."""
+    return "" if value is None else value.isoformat(" ", "minutes")
+
+
+def _tier_label_zh(tiers: tuple[Tier, ...], index: int) -> str:
+    low = tiers[index - 1].up_to_minutes if index else None
+    high = tiers[index].up_to_minutes
+    if high is None:
+        return f"超过{low}分钟"
+    return f"{low}–{high}分钟" if low is not None else f"{high}分钟以内"
+
+
+@lru_cache(maxsize=4096)
+def rule_zh(
+    policy: Policy,
+    kind: str,
+    minutes: int,
+    absence_days: float,
+    escalated: bool,
+    detail: str | None,
+) -> str:
+    """A breach's rule in Chinese, from the policy that judged it (as ``policy`` words it)."""
+    if kind in ("late", "early_leave"):
+        tiers = policy.late_tiers if kind == "late" else policy.early_tiers
+        index = next(
+            i for i, t in enumerate(tiers) if t.up_to_minutes is None or minutes <= t.up_to_minutes
+        )
+        name = "迟到" if kind == "late" else "早退"
+        rule = f"{name}第{index + 1}档({_tier_label_zh(tiers, index)})"
+        if absence_days:
+            rule += f"：折算缺勤{absence_days:g}天"
+        if escalated:
+            rule += (
+                f"；本月第{policy.escalate_from_lateness}次迟到起扣款×{policy.escalation_factor:g}"
+            )
+        return rule
+    if kind == "absent":
+        return "旷工：半天(另半天为请假)" if detail == "half" else f"旷工：{absence_days:g}天"
+    if kind == "missing_punch":
+        return MISSING_ZH.get(detail or "", "缺卡")
+    return kind
+
+
+def rules_text(day: DayResult, policy: Policy, lang: str) -> str:
+    """The rules behind a day's breaches, in the export's language."""
+    if lang != "zh":
+        return day.rules
+    return "；".join(
+        rule_zh(policy, b.kind, b.minutes, b.absence_days, b.escalated, b.detail)
+        for b in day.breaches
+    )
+
+
+def _leave_text(day: DayResult, lang: str) -> str:
+    if not day.leaves:
         return ""
-    return value.astimezone(zone_info(zone)).replace(tzinfo=None).isoformat(" ", "minutes")
+    names = "+".join(dict.fromkeys(leave_name(code, lang) for code, _ in day.leaves))
+    if day.half is None or len(day.leaves) > 1:
+        return names
+    return f"{names}({HALF_ZH[day.half]})" if lang == "zh" else f"{names} ({HALF_EN[day.half]})"
 
 
-def detail_row(pm: PersonMonth, department: Department, day: DayResult, lang: str) -> list[Any]:
-    """One person-day, in ``detail_header`` order (times on the department's wall clock)."""
+def _strays_text(day: DayResult, zone: str, lang: str) -> str:
+    if not day.strays:
+        return ""
+    parts = []
+    for p in day.strays:
+        local = p.at.astimezone(zone_info(zone))
+        when = local.strftime("%H:%M" if local.date() == day.date else "%Y-%m-%d %H:%M")
+        parts.append(
+            f"{DIRECTION_ZH.get(p.direction, p.direction)} {when}"
+            if lang == "zh"
+            else f"{p.direction} {when}"
+        )
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def detail_row(
+    pm: PersonMonth, department: Department, day: DayResult, lang: str, *, typed: bool = False
+) -> list[Any]:
+    """One person-day, in ``detail_header`` order (times on the department's wall clock).
+
+    ``typed``: the date as a ``date`` and times as naive local ``datetime``s (for XLSX cells
+    with a number format); else as text (CSV).
+    """
     zone = department.timezone
-    status = STATUS_ZH.get(day.status, day.status) if lang == "zh" else day.status
-    return [
-        pm.person.staff_no,
-        pm.person.name,
-        department.name,
-        day.date.isoformat(),
-        day.shift_name or day.shift_code or "",
+    zh = lang == "zh"
+    times = [
         _local(day.scheduled_start, zone),
         _local(day.scheduled_end, zone),
         _local(day.first_in, zone),
         _local(day.last_out, zone),
-        status,
+    ]
+    missing = day.missing or ""
+    return [
+        pm.person.staff_no,
+        pm.person.name,
+        department.name,
+        day.date if typed else day.date.isoformat(),
+        day.shift_name or day.shift_code or "",
+        *(times if typed else [_text(t) for t in times]),
+        STATUS_ZH.get(day.status, day.status) if zh else day.status,
         day.late_minutes,
         day.early_minutes,
         day.overtime_minutes,
         day.worked_minutes,
-        day.missing or "",
-        day.leave_type or "",
+        MISSING_ZH.get(missing, missing) if zh else missing,
+        _leave_text(day, lang),
+        _number(day.leave_days),
+        ("是" if zh else "yes") if day.holiday else "",
         _number(day.deduction),
-        day.rules,
+        rules_text(day, pm.policy, lang),
+        _strays_text(day, zone, lang),
     ]
 
 
@@ -214,7 +383,7 @@ async def csv_stream(
         writer.writerow(detail_header(spec.lang))
     async for department, pm in _people(session, spec):
         if sheet == "summary":
-            writer.writerow(summary_row(pm, department, leave_types))
+            writer.writerow(summary_row(pm, department, leave_types, spec.lang))
         else:
             writer.writerows(detail_row(pm, department, d, spec.lang) for d in pm.days)
         if buffer.tell() >= CSV_FLUSH:
@@ -232,6 +401,8 @@ class _Workbook:
             path, {"constant_memory": True, "tmpdir": tmpdir, "in_memory": False}
         )
         bold = self.book.add_format({"bold": True})
+        self.date_format = self.book.add_format({"num_format": DATE_FORMAT})
+        self.time_format = self.book.add_format({"num_format": TIME_FORMAT})
         zh = spec.lang == "zh"
         self.summary = self.book.add_worksheet("汇总" if zh else "Summary")
         self.detail = self.book.add_worksheet("明细" if zh else "Detail")
@@ -239,6 +410,9 @@ class _Workbook:
         self.detail.write_row(0, 0, detail_header(spec.lang), bold)
         self.summary.freeze_panes(1, 2)
         self.detail.freeze_panes(1, 2)
+        # Wide enough that dates and times show rather than "####".
+        self.detail.set_column(DATE_COLUMN, DATE_COLUMN, 11)
+        self.detail.set_column(TIME_COLUMNS.start, TIME_COLUMNS.stop - 1, 16)
         self.summary_rows = 1
         self.detail_rows = 1
 
@@ -246,8 +420,17 @@ class _Workbook:
         for row in summary:
             self.summary.write_row(self.summary_rows, 0, row)
             self.summary_rows += 1
-        for row in detail:
-            self.detail.write_row(self.detail_rows, 0, row)
+        sheet, date_format, time_format = self.detail, self.date_format, self.time_format
+        first_time, after_times = TIME_COLUMNS.start, TIME_COLUMNS.stop
+        for row in detail:  # from detail_row(typed=True): real date and time cells
+            r = self.detail_rows
+            sheet.write_row(r, 0, row[:DATE_COLUMN])
+            sheet.write_datetime(r, DATE_COLUMN, row[DATE_COLUMN], date_format)
+            sheet.write_row(r, DATE_COLUMN + 1, row[DATE_COLUMN + 1 : first_time])
+            for c in TIME_COLUMNS:
+                if row[c] is not None:
+                    sheet.write_datetime(r, c, row[c], time_format)
+            sheet.write_row(r, after_times, row[after_times:])
             self.detail_rows += 1
 
 
@@ -262,8 +445,8 @@ async def xlsx_stream(
         summary: list[list[Any]] = []
         detail: list[list[Any]] = []
         async for department, pm in _people(session, spec):
-            summary.append(summary_row(pm, department, leave_types))
-            detail.extend(detail_row(pm, department, d, spec.lang) for d in pm.days)
+            summary.append(summary_row(pm, department, leave_types, spec.lang))
+            detail.extend(detail_row(pm, department, d, spec.lang, typed=True) for d in pm.days)
             if len(summary) >= chunk_rows:
                 await asyncio.to_thread(book.write, summary, detail)
                 summary, detail = [], []

@@ -142,6 +142,30 @@ def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[T
 KNOWN_FIELDS = frozenset(Policy.__dataclass_fields__) - {"extra"}
 
 
+def _check_reachable(grace: int, name: str, tiers: tuple[Tier, ...], *, sent: bool) -> None:
+    """Refuse a tier the grace period makes unreachable.
+
+    Lateness within the grace is no breach at all, and a breach is priced by its whole minutes
+    (derive.py), so a tier ending at or below ``grace_minutes`` can never apply: a policy
+    showing it would promise HR a penalty that is never charged. The error names the tier if
+    the client sent the tiers, else ``grace_minutes`` (the default tiers were not theirs).
+    """
+    for i, tier in enumerate(tiers):
+        if tier.up_to_minutes is not None and tier.up_to_minutes <= grace:
+            field_name = f"{name}[{i}].up_to_minutes" if sent else "grace_minutes"
+            raise ValidationFailedError(
+                f"{field_name}: {name} tier {i + 1} (up to {tier.up_to_minutes} min) can never "
+                f"apply, since lateness within grace_minutes ({grace}) is no breach; let every "
+                f"tier end above {grace} minutes or shorten the grace period",
+                errors=[
+                    {
+                        "field": field_name,
+                        "message": f"tier {i + 1} ends within the grace period of {grace} min",
+                    }
+                ],
+            )
+
+
 def policy_from_document(doc: dict[str, Any]) -> Policy:
     """Validate a policy document (missing fields take the default), or a 422 naming the field."""
     unknown = sorted(set(doc) - KNOWN_FIELDS)
@@ -157,10 +181,15 @@ def policy_from_document(doc: dict[str, Any]) -> Policy:
             "escalation_factor must be from 1 to 10",
             errors=[{"field": "escalation_factor", "message": "expected a number in [1, 10]"}],
         )
+    grace = _int(doc, "grace_minutes", d.grace_minutes, 0, 120)
+    late_tiers = _tiers(doc, "late_tiers", d.late_tiers)
+    early_tiers = _tiers(doc, "early_tiers", d.early_tiers)
+    for name, tiers in (("late_tiers", late_tiers), ("early_tiers", early_tiers)):
+        _check_reachable(grace, name, tiers, sent=name in doc)
     return Policy(
-        grace_minutes=_int(doc, "grace_minutes", d.grace_minutes, 0, 120),
-        late_tiers=_tiers(doc, "late_tiers", d.late_tiers),
-        early_tiers=_tiers(doc, "early_tiers", d.early_tiers),
+        grace_minutes=grace,
+        late_tiers=late_tiers,
+        early_tiers=early_tiers,
         absence_deduction=_int(doc, "absence_deduction", d.absence_deduction, 0, 1_000_000),
         missing_punch_deduction=_int(
             doc, "missing_punch_deduction", d.missing_punch_deduction, 0, 1_000_000
@@ -229,12 +258,42 @@ def missing_punch_penalty(policy: Policy, which: str) -> Penalty:
 # ------------------------------------------------------------------ stored versions
 
 
-def check_effective_from(value: dt.date) -> None:
-    """Policies take effect from the first day of a month (a month is judged by one policy)."""
+def earliest_effective_from(today: dt.date) -> dt.date:
+    """The first day a new version may take effect: today on a month's first, else next month's.
+
+    A month is judged by one policy, the one in force on its first day (:func:`policy_for_month`),
+    and attendance is derived on read. So a version starting in the current month would re-judge
+    its days already past (saved on 27 November, from 1 November, it reprices the lateness of
+    1-26 November that staff and HR have already seen). Only a month with no past day may get one.
+    """
+    if today.day == 1:
+        return today
+    return (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def check_effective_from(value: dt.date, today: dt.date | None = None) -> None:
+    """Policies take effect from the first day of a month (a month is judged by one policy).
+
+    With ``today`` (on the department's wall clock), also never before
+    :func:`earliest_effective_from`: a change applies to days to come, not to days judged.
+    """
     if value.day != 1:
         raise ValidationFailedError(
             "effective_from must be the first day of a month",
             errors=[{"field": "effective_from", "message": "expected YYYY-MM-01"}],
+        )
+    if today is not None and value < (earliest := earliest_effective_from(today)):
+        raise ValidationFailedError(
+            f"a new policy can apply from {earliest.isoformat()} on, not from "
+            f"{value.isoformat()}: a month is judged by one policy, and days already past keep "
+            "the policy that judged them",
+            errors=[
+                {
+                    "field": "effective_from",
+                    "message": f"{earliest.isoformat()} or a later first of a month",
+                }
+            ],
+            earliest=earliest.isoformat(),
         )
 
 

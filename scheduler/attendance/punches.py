@@ -18,11 +18,10 @@ row is refused with its reason and the others are kept.
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -37,7 +36,8 @@ from scheduler.attendance.ingest import insert_statement, writer_for
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
-from scheduler.db.base import utcnow
+from scheduler.csv_input import CsvReader, decode, shown
+from scheduler.db.base import MAX_ID, utcnow
 from scheduler.errors import (
     AuthenticationError,
     ConflictError,
@@ -262,22 +262,27 @@ async def revoke_device(
 
 async def authenticate_device(session: AsyncSession, authorization: str | None) -> AttendanceDevice:
     """The device of an ``Authorization: Device <id>:<secret>`` header, or a 401."""
-    scheme, _, credential = (authorization or "").partition(" ")
-    device_id, _, secret = credential.strip().partition(":")
-    if scheme.lower() != "device" or not device_id.isdigit() or not secret:
-        raise AuthenticationError("send Authorization: Device <device id>:<secret>")
-    device = await session.get(AttendanceDevice, int(device_id))
+    device_id, secret_hash = _device_credential(authorization)
+    device = await session.get(AttendanceDevice, device_id)
     expected = device.secret_hash if device is not None else hash_secret("")
-    if (
-        device is None
-        or not hmac.compare_digest(expected, hash_secret(secret))
-        or not device.active
-    ):
+    if device is None or not hmac.compare_digest(expected, secret_hash) or not device.active:
         raise AuthenticationError("unknown or revoked device credential")
     return device
 
 
 # ------------------------------------------------------------------ checks
+
+
+def check_employee_id(value: int | None) -> None:
+    """An ``employee_id`` any employee could have, or a 422 naming the field.
+
+    Checked before the lookup: a number beyond 64 bits would otherwise fail inside the database
+    driver, which answers in its own words (and, in a batch, for the whole file).
+    """
+    if value is not None and not 1 <= value <= MAX_ID:
+        raise ValidationFailedError(
+            f"employee_id must be a whole number from 1 to {MAX_ID}", field="employee_id"
+        )
 
 
 def _fingerprint(employee_id: int, data: PunchData, source: str) -> str:
@@ -310,6 +315,7 @@ def check_instant(at: dt.datetime, now: dt.datetime, *, oldest: dt.timedelta) ->
 async def _employee(
     session: AsyncSession, data: PunchData, cache: dict[Any, Employee] | None = None
 ) -> Employee:
+    check_employee_id(data.employee_id)
     key: Any = data.employee_id if data.employee_id is not None else ("staff", data.staff_no)
     if cache is not None and key in cache:
         return cache[key]
@@ -375,7 +381,7 @@ def _check_direction(direction: str) -> str:
     value = direction.strip().lower()
     if value not in DIRECTIONS:
         raise ValidationFailedError(
-            f"direction must be 'in' or 'out', not {direction!r}", field="direction"
+            f"direction must be 'in' or 'out', not {shown(direction)}", field="direction"
         )
     return value
 
@@ -537,12 +543,24 @@ async def _answer_conflict(
     return _replay(stored, fingerprint)
 
 
+_DEVICE_ID = re.compile(r"[0-9]{1,19}")
+
+
 def _device_credential(authorization: str | None) -> tuple[int, str]:
+    """(device id, secret hash) of a ``Device <id>:<secret>`` header, or a 401.
+
+    An id no device can have (beyond 64 bits) is a wrong credential like any other: it is
+    refused here, before a query, so the database driver's own complaint never reaches the
+    client. Only ASCII digits count (``str.isdigit`` also takes "²", which ``int`` refuses).
+    """
     scheme, _, credential = (authorization or "").partition(" ")
     device_id, _, secret = credential.strip().partition(":")
-    if scheme.lower() != "device" or not device_id.isdigit() or not secret:
+    if scheme.lower() != "device" or not secret or not _DEVICE_ID.fullmatch(device_id):
         raise AuthenticationError("send Authorization: Device <device id>:<secret>")
-    return int(device_id), hash_secret(secret)
+    number = int(device_id)
+    if not 1 <= number <= MAX_ID:
+        raise AuthenticationError("unknown or revoked device credential")
+    return number, hash_secret(secret)
 
 
 async def _cached(cache: _TTLCache, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
@@ -623,6 +641,7 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
             "name the employee (employee_id or staff_no)",
             errors=[{"field": "employee_id", "message": "required"}],
         )
+    check_employee_id(data.employee_id)
 
     async def load() -> _DepartmentStaff:
         rows = (
@@ -820,7 +839,9 @@ def _parse_instant(text: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValidationFailedError(f"{text!r} is not an ISO 8601 instant", field="at") from exc
+        raise ValidationFailedError(
+            f"{shown(text)} is not an ISO 8601 instant", field="at"
+        ) from exc
     return value
 
 
@@ -842,6 +863,13 @@ def rows_from_json(items: list[dict[str, Any]]) -> list[PunchData | DomainError]
                 not isinstance(employee_id, int) or isinstance(employee_id, bool)
             ):
                 raise ValidationFailedError("employee_id must be an integer", field="employee_id")
+            check_employee_id(employee_id)
+            for name in ("staff_no", "direction", "key", "reason"):
+                if "\x00" in str(item.get(name) or ""):
+                    # PostgreSQL text cannot hold U+0000: refuse the row, not the whole batch.
+                    raise ValidationFailedError(
+                        f"{name} contains a NUL character (U+0000)", field=name
+                    )
             at = item.get("at")
             if not isinstance(at, str):
                 raise ValidationFailedError("at must be an ISO 8601 string", field="at")
@@ -876,14 +904,15 @@ CSV_ALIASES = {
 
 
 def rows_from_csv(body: bytes) -> list[PunchData | DomainError]:
-    """Batch rows from a time clock's CSV (header: staff_no or employee_id, direction, at[, key])."""
+    """Batch rows from a time clock's CSV (header: staff_no or employee_id, direction, at[, key]).
+
+    A file that cannot be read as CSV (not text, a NUL, a field over the csv module's limit)
+    is refused whole with the line at fault (``scheduler.csv_input``); a row that reads but
+    breaks a rule is refused alone, like a JSON row.
+    """
     if len(body) > MAX_BATCH_BYTES:
         raise ValidationFailedError(f"the file is larger than {MAX_BATCH_BYTES} bytes")
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = body.decode("gb18030", errors="replace")
-    reader = csv.DictReader(io.StringIO(text))
+    reader = CsvReader(decode(body), first_row=1)
     header = [CSV_ALIASES.get((h or "").strip().lower(), "") for h in reader.fieldnames or []]
     if (
         "at" not in header
@@ -903,10 +932,16 @@ def rows_from_csv(body: bytes) -> list[PunchData | DomainError]:
             if column and value not in (None, ""):
                 item[column] = value.strip() if isinstance(value, str) else value
         if "employee_id" in item:
-            if str(item["employee_id"]).isdigit():
-                item["employee_id"] = int(item["employee_id"])
-            else:
+            text = str(item["employee_id"])
+            if not (text.isascii() and text.isdigit()):
                 bad[i] = ValidationFailedError("employee_id must be a number", field="employee_id")
+            elif len(text) > len(str(MAX_ID)):
+                # Not even parsed: int() refuses strings of over 4300 digits with a ValueError.
+                bad[i] = ValidationFailedError(
+                    f"employee_id must be a whole number from 1 to {MAX_ID}", field="employee_id"
+                )
+            else:
+                item["employee_id"] = int(text)  # beyond MAX_ID: refused by rows_from_json
         items.append(item)
     parsed = rows_from_json(items)
     return [bad.get(i, row) for i, row in enumerate(parsed)]

@@ -15,23 +15,30 @@ import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import holidays
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from scheduler.attendance.derive import (
+    HALVES,
     DayPlan,
     DayResult,
+    HalfLeave,
+    LeaveCertificate,
     MonthSummary,
     PunchFact,
     ShiftPlan,
     derive_month,
+    local_date,
     local_instant,
     summarise,
 )
 from scheduler.attendance.models import AttendancePolicy, Punch
 from scheduler.attendance.policy import (
+    DEFAULT_POLICY,
     Policy,
     check_effective_from,
     policy_for_month,
@@ -40,7 +47,9 @@ from scheduler.attendance.policy import (
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
 from scheduler.db.base import utcnow
-from scheduler.errors import NotFoundError, ValidationFailedError
+from scheduler.errors import NotFoundError
+from scheduler.leave.models import LeaveRequest
+from scheduler.leave.service import certificate_status
 from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
@@ -65,11 +74,12 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class PersonMonth:
-    """One person's derived month."""
+    """One person's derived month, and the policy that judged it (reports explain its rules)."""
 
     person: Person
     days: list[DayResult]
     summary: MonthSummary
+    policy: Policy = DEFAULT_POLICY
 
 
 # ------------------------------------------------------------------ facts
@@ -86,12 +96,33 @@ def _shift_plan(code: str, snapshot: dict[str, Any] | None) -> ShiftPlan | None:
     )
 
 
+@dataclass(slots=True)
+class RosterFacts:
+    """Published cells per person and date, and which roster each person was on in the month.
+
+    ``version_of`` maps a person to the published version that gave most of their cells of the
+    month (their roster of record); ``team_of_version`` that version's roster team (None: a
+    department roster, whose problem records each person's team when it was made).
+    """
+
+    plans: dict[int, dict[dt.date, DayPlan]]
+    version_of: dict[int, int]
+    team_of_version: dict[int, int | None]
+
+
 async def load_plans(
-    session: AsyncSession, employee_ids: Sequence[int], start: dt.date, end: dt.date
-) -> dict[int, dict[dt.date, DayPlan]]:
-    """Published cells per person and date (the latest published version wins a date)."""
+    session: AsyncSession,
+    employee_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    month: dt.date | None = None,
+) -> RosterFacts:
+    """Published cells per person and date (the latest published version wins a date).
+
+    ``month`` (any day of it) is the month whose cells decide each person's roster of record.
+    """
     if not employee_ids:
-        return {}
+        return RosterFacts({}, {}, {})
     stmt = (
         select(
             RosterCell.employee_id,
@@ -127,26 +158,34 @@ async def load_plans(
         rows = (await conn.execute(stmt)).all()
     version_ids = {r[4] for r in rows}
     snapshots: dict[int, dict[str, Any]] = {}
+    teams: dict[int, int | None] = {}
     if version_ids:
-        for vid, snap in (
+        for vid, snap, team_id in (
             await session.execute(
-                select(RosterVersion.id, RosterVersion.shift_snapshot).where(
-                    RosterVersion.id.in_(version_ids)
-                )
+                select(RosterVersion.id, RosterVersion.shift_snapshot, Roster.team_id)
+                .join(Roster, Roster.id == RosterVersion.roster_id)
+                .where(RosterVersion.id.in_(version_ids))
             )
         ).all():
             snapshots[vid] = snap or {}
+            teams[vid] = team_id
     shift_cache: dict[tuple[int, str], ShiftPlan | None] = {}
     # Cells are shared values (treated as immutable): a department's thousands of people have
     # a few dozen distinct (date, shift, leave) cells, so each is made once.
     plan_cache: dict[tuple[dt.date, int, str | None, str | None], DayPlan] = {}
     out: dict[int, dict[dt.date, DayPlan]] = {}
+    # Cells of the month per person and version, for the roster of record.
+    counts: dict[int, dict[int, int]] = {}
+    first = month.replace(day=1) if month is not None else None
     for emp, day, code, absence, vid in rows:
         person = out.get(emp)
         if person is None:
             person = out[emp] = {}
         elif day in person:
             continue  # an older published version of the same day
+        if first is not None and day.month == first.month and day.year == first.year:
+            per = counts.setdefault(emp, {})
+            per[vid] = per.get(vid, 0) + 1
         key = (day, vid, code, absence)
         plan = plan_cache.get(key)
         if plan is None:
@@ -157,7 +196,94 @@ async def load_plans(
                 shift = shift_cache[vid, code]
             plan = plan_cache[key] = DayPlan(day, shift=shift, absence=absence)
         person[day] = plan
-    return out
+    # Most cells wins; on a tie the later version (a person moved mid-month ends in the new one).
+    version_of = {emp: max(per, key=lambda v: (per[v], v)) for emp, per in counts.items()}
+    return RosterFacts(out, version_of, teams)
+
+
+def _minute_of(text: object) -> int | None:
+    """``"13:00"`` (or ``"24:00"``, ``"30:00"`` past midnight) as minutes; None if not a time."""
+    if not isinstance(text, str) or ":" not in text:
+        return None
+    hours, _, minutes = text.partition(":")
+    if not (hours.isdigit() and minutes.isdigit()):
+        return None
+    return int(hours) * 60 + int(minutes)
+
+
+def half_leave_of(leave: LeaveRequest, shift: ShiftPlan) -> HalfLeave:
+    """The part of ``shift`` a half-day request takes, as the leave module stored it.
+
+    The request's ``schedule`` keeps the half's times for the shift it was filed against (AM:
+    the shift's start to its midpoint, PM: the midpoint to the end). If the roster of record now
+    has another shift that day (a swap, a re-roster), the same rule is applied to that shift.
+    """
+    half = leave.half or "am"
+    for entry in leave.schedule or []:
+        if not isinstance(entry, dict) or entry.get("date") != leave.start_date.isoformat():
+            continue
+        start, end = _minute_of(entry.get("start")), _minute_of(entry.get("end"))
+        if entry.get("shift") == shift.code and start is not None and end is not None:
+            return HalfLeave(leave.type_code, half, start, end)
+    mid = (shift.start_minute + shift.end_minute) // 2  # scheduler.leave.service.PlanDay.json
+    if half == "am":
+        return HalfLeave(leave.type_code, half, shift.start_minute, mid)
+    return HalfLeave(leave.type_code, half, mid, shift.end_minute)
+
+
+async def apply_leave(
+    session: AsyncSession,
+    plans: dict[int, dict[dt.date, DayPlan]],
+    employee_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    month: dt.date,
+    today: dt.date,
+) -> dict[int, list[LeaveCertificate]]:
+    """Add approved half-day leave to ``plans``; the certificates the month's leave needs.
+
+    Half days leave the roster as it is (``scheduler.leave.service``), so they are read from the
+    requests: a shift cell with approved half-day leave gets its halves (a new cell value: the
+    loaded ones are shared). A half day on a day without a shift takes no work and is ignored.
+    Certificates: approved leave overlapping the month that needs one (sick leave of 2+ days),
+    with the leave module's status as of ``today``. One query; such requests are few.
+    """
+    if not employee_ids:
+        return {}
+    first = month.replace(day=1)
+    last = month_end(first)
+    rows = await session.scalars(
+        select(LeaveRequest)
+        .where(
+            LeaveRequest.employee_id.in_(employee_ids),
+            LeaveRequest.status == "approved",
+            LeaveRequest.start_date <= end,
+            LeaveRequest.end_date >= start,
+            LeaveRequest.half.is_not(None) | LeaveRequest.certificate_due.is_not(None),
+        )
+        .order_by(LeaveRequest.employee_id, LeaveRequest.start_date, LeaveRequest.id)
+    )
+    certificates: dict[int, list[LeaveCertificate]] = {}
+    for leave in rows.all():
+        person = plans.get(leave.employee_id)
+        plan = person.get(leave.start_date) if person and leave.half in HALVES else None
+        if person is not None and plan is not None and plan.shift and plan.absence is None:
+            half = half_leave_of(leave, plan.shift)
+            person[plan.date] = DayPlan(plan.date, plan.shift, None, (*plan.half_leaves, half))
+        due = leave.certificate_due
+        if due is not None and leave.start_date <= last and leave.end_date >= first:
+            certificates.setdefault(leave.employee_id, []).append(
+                LeaveCertificate(
+                    leave_request_id=leave.id,
+                    type_code=leave.type_code,
+                    start_date=leave.start_date,
+                    end_date=leave.end_date,
+                    days=leave.days,
+                    due=due,
+                    status=certificate_status(leave, today) or "missing",
+                )
+            )
+    return certificates
 
 
 async def load_punches(
@@ -241,24 +367,107 @@ def fact_ranges(month: dt.date, zone: str) -> tuple[dt.date, dt.date, dt.datetim
     return cell_start, cell_end, punch_start, punch_end
 
 
-async def derive_people(
-    session: AsyncSession,
-    people: Sequence[Person],
+def _normalised(entries: Any) -> tuple[tuple[int, ...], ...]:
+    """The ``holidays`` library's special days of a year: one tuple, or a tuple of them."""
+    if not entries:
+        return ()
+    return (entries,) if isinstance(entries[0], int) else tuple(entries)
+
+
+@lru_cache(maxsize=256)
+def statutory_holidays(country: str, first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    """The country's statutory holidays proper between two dates, for payroll's premium.
+
+    The department calendar (``scheduler.rosters.calendar``) rightly treats every day off of the
+    national calendar as a holiday for the roster; payroll must not. Under PRC law only the
+    statutory days themselves (e.g. 1-3 October) carry the holiday premium, while the rest of a
+    "golden week" are weekend rest days moved there (``Day off (substituted from ...)``) or days
+    observed in lieu, which pay as rest days. So: the ``holidays`` library's public holidays
+    without observed days (``observed=False``) and without its substituted days off (in its data,
+    special public holidays given as (to month, to day, from month, from day[, from year])). A
+    country the library does not know has none: attendance must not fail for a calendar gap.
+    """
+    years = range(first.year, last.year + 1)
+    try:
+        calendar = holidays.country_holidays(country, years=years, observed=False)
+    except NotImplementedError:
+        return frozenset()
+    special = getattr(calendar, "special_public_holidays", None) or {}
+    moved = {
+        dt.date(year, entry[0], entry[1])
+        for year in years
+        for entry in _normalised(special.get(year))
+        if len(entry) >= 4
+    }
+    return frozenset(d for d in calendar if first <= d <= last and d not in moved)
+
+
+def holidays_of(department: Department, month: dt.date) -> frozenset[dt.date]:
+    """The statutory holidays of ``month`` in the department's country."""
+    first = month.replace(day=1)
+    return statutory_holidays(department.country, first, month_end(first))
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What a chunk of people's months are derived from."""
+
+    roster: RosterFacts
+    punches: dict[int, list[PunchFact]]
+    certificates: dict[int, list[LeaveCertificate]]
+
+
+async def load_facts(
+    session: AsyncSession, ids: Sequence[int], month: dt.date, zone: str, as_of: dt.datetime
+) -> _Facts:
+    """Cells, half-day leave, punches and certificates of some people.
+
+    Four queries (cells, their versions' shift snapshots, punches, leave requests).
+    """
+    cell_start, cell_end, punch_start, punch_end = fact_ranges(month, zone)
+    roster = await load_plans(session, ids, cell_start, cell_end, month)
+    punches = await load_punches(session, ids, punch_start, punch_end)
+    certificates = await apply_leave(
+        session, roster.plans, ids, cell_start, cell_end, month, local_date(as_of, zone)
+    )
+    return _Facts(roster, punches, certificates)
+
+
+def _derive(
+    person: Person,
+    facts: _Facts,
     month: dt.date,
     zone: str,
     policy: Policy,
     as_of: dt.datetime,
+    holidays: frozenset[dt.date],
+) -> PersonMonth:
+    days = derive_month(
+        month,
+        facts.roster.plans.get(person.id, {}),
+        facts.punches.get(person.id, []),
+        zone,
+        policy,
+        as_of,
+        holidays,
+    )
+    summary = summarise(days)
+    summary.certificates = facts.certificates.get(person.id, [])
+    return PersonMonth(person, days, summary, policy)
+
+
+async def derive_people(
+    session: AsyncSession,
+    people: Sequence[Person],
+    department: Department,
+    month: dt.date,
+    policy: Policy,
+    as_of: dt.datetime,
 ) -> list[PersonMonth]:
-    """Derive a month for several people of one department (two queries in all)."""
-    cell_start, cell_end, punch_start, punch_end = fact_ranges(month, zone)
-    ids = [p.id for p in people]
-    plans = await load_plans(session, ids, cell_start, cell_end)
-    punches = await load_punches(session, ids, punch_start, punch_end)
-    out = []
-    for p in people:
-        days = derive_month(month, plans.get(p.id, {}), punches.get(p.id, []), zone, policy, as_of)
-        out.append(PersonMonth(p, days, summarise(days)))
-    return out
+    """Derive a month for several people of one department."""
+    facts = await load_facts(session, [p.id for p in people], month, department.timezone, as_of)
+    holidays = holidays_of(department, month)
+    return [_derive(p, facts, month, department.timezone, policy, as_of, holidays) for p in people]
 
 
 # ------------------------------------------------------------------ reading
@@ -297,8 +506,8 @@ async def employee_month(
     (result,) = await derive_people(
         session,
         [_person(employee, team.name if team else None)],
+        department,
         month,
-        department.timezone,
         policy,
         as_of or utcnow(),
     )
@@ -332,7 +541,31 @@ async def departments_by_id(session: AsyncSession, ids: Sequence[int]) -> list[D
 #: and a server's other requests are answered, while a big export is being derived).
 YIELD_EVERY = 25
 
-_Chunk = tuple[list[Person], dict[int, dict[dt.date, DayPlan]], dict[int, list[PunchFact]]]
+_Chunk = tuple[list[Person], _Facts]
+
+
+async def _staff_teams(
+    session: AsyncSession, version_ids: Sequence[int], cache: dict[int, dict[int, str]]
+) -> None:
+    """Each person's team as recorded in department rosters' problems, into ``cache``.
+
+    A department roster is made for people of several teams; its problem keeps each person's
+    team of that month. Only the ``staff`` list is read, once per version per export.
+    """
+    wanted = [v for v in version_ids if v not in cache]
+    if not wanted:
+        return
+    rows = await session.execute(
+        select(RosterVersion.id, RosterVersion.problem["staff"]).where(RosterVersion.id.in_(wanted))
+    )
+    for vid, staff in rows.all():
+        teams: dict[int, str] = {}
+        for entry in staff if isinstance(staff, list) else []:
+            if isinstance(entry, dict) and entry.get("team") and str(entry.get("id")).isdigit():
+                teams[int(entry["id"])] = str(entry["team"])
+        cache[vid] = teams
+    for vid in wanted:
+        cache.setdefault(vid, {})
 
 
 async def iter_department(
@@ -344,12 +577,16 @@ async def iter_department(
 ) -> AsyncIterator[PersonMonth]:
     """Each person of a department with their derived month, ``chunk`` people per round trip.
 
-    People are ordered by staff number; inactive people appear only if the month has roster
-    cells or punches for them. The next chunk's facts are read while this chunk is derived: the
-    database works on the queries (on its own core) while Python judges the shifts, instead of
-    each waiting for the other. Only the loading task touches the session meanwhile.
+    People are ordered by staff number; someone hired after the month has no row, and inactive
+    people appear only if the month has roster cells or punches for them. A person's team is the
+    one they were rostered in that month (the team of their roster of record, or the team a
+    department roster recorded for them), else their current team. The next chunk's facts are
+    read while this chunk is derived: the database works on the queries (on its own core) while
+    Python judges the shifts, instead of each waiting for the other. Only the loading task
+    touches the session meanwhile.
     """
     policy, _ = await policy_for_month(session, department.id, month)
+    holidays = holidays_of(department, month)
     teams = dict(
         (
             await session.execute(
@@ -357,7 +594,9 @@ async def iter_department(
             )
         ).all()
     )
-    cell_start, cell_end, punch_start, punch_end = fact_ranges(month, department.timezone)
+    last = month_end(month.replace(day=1))
+    zone = department.timezone
+    staff_teams: dict[int, dict[int, str]] = {}
 
     async def load(after: str, size: int) -> _Chunk | None:
         rows = (
@@ -369,41 +608,48 @@ async def iter_department(
                     Employee.team_id,
                     Employee.active,
                 )
-                .where(Employee.department_id == department.id, Employee.staff_no > after)
+                .where(
+                    Employee.department_id == department.id,
+                    Employee.staff_no > after,
+                    Employee.hire_date <= last,
+                )
                 .order_by(Employee.staff_no)
                 .limit(size)
             )
         ).all()
         if not rows:
             return None
-        people = [
-            Person(r.id, r.staff_no, r.name, department.id, teams.get(r.team_id), r.active)
-            for r in rows
-        ]
-        ids = [p.id for p in people]
-        plans = await load_plans(session, ids, cell_start, cell_end)
-        punches = await load_punches(session, ids, punch_start, punch_end)
-        return people, plans, punches
+        facts = await load_facts(session, [r.id for r in rows], month, zone, as_of)
+        roster = facts.roster
+        versions = {roster.version_of[r.id] for r in rows if r.id in roster.version_of}
+        await _staff_teams(
+            session, [v for v in versions if roster.team_of_version.get(v) is None], staff_teams
+        )
+        people = []
+        for r in rows:
+            team = teams.get(r.team_id)
+            vid = roster.version_of.get(r.id)
+            if vid is not None:
+                team_id = roster.team_of_version.get(vid)
+                if team_id is not None:
+                    team = teams.get(team_id, team)
+                else:
+                    team = staff_teams.get(vid, {}).get(r.id, team)
+            people.append(Person(r.id, r.staff_no, r.name, department.id, team, r.active))
+        return people, facts
 
     # A small first chunk: nothing overlaps its loading, so derivation should start soon.
     loading: asyncio.Task[_Chunk | None] = asyncio.create_task(load("", max(1, chunk // 5)))
     try:
         while (loaded := await loading) is not None:
-            people, plans, punches = loaded
+            people, facts = loaded
             loading = asyncio.create_task(load(people[-1].staff_no, chunk))
             for i, person in enumerate(people):
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-                days = derive_month(
-                    month,
-                    plans.get(person.id, {}),
-                    punches.get(person.id, []),
-                    department.timezone,
-                    policy,
-                    as_of,
-                )
-                if person.active or any(d.status != "no_roster" for d in days):
-                    yield PersonMonth(person, days, summarise(days))
+                pm = _derive(person, facts, month, zone, policy, as_of, holidays)
+                if person.active or any(d.status != "no_roster" for d in pm.days):
+                    yield pm
     finally:
         if not loading.done():
             loading.cancel()
@@ -414,21 +660,36 @@ async def iter_department(
 async def leave_types_of(
     session: AsyncSession, departments: Sequence[Department], month: dt.date
 ) -> list[str]:
-    """Leave codes present in the published rosters of the month (the export's leave columns)."""
+    """Leave codes taken in the month (the export's leave columns).
+
+    Full days are leave cells of the published rosters; half days are approved half-day
+    requests (they leave the roster as it is).
+    """
     first = month.replace(day=1)
+    last = month_end(first)
+    ids = [d.id for d in departments]
     rows = await session.scalars(
         select(func.distinct(RosterCell.absence))
         .join(RosterVersion, RosterVersion.id == RosterCell.version_id)
         .join(Roster, Roster.id == RosterVersion.roster_id)
         .where(
-            Roster.department_id.in_([d.id for d in departments]),
+            Roster.department_id.in_(ids),
             RosterVersion.status == "published",
             RosterCell.date >= first,
-            RosterCell.date <= month_end(first),
+            RosterCell.date <= last,
             RosterCell.absence.is_not(None),
         )
     )
-    return sorted(str(r) for r in rows.all() if r)
+    halves = await session.scalars(
+        select(func.distinct(LeaveRequest.type_code)).where(
+            LeaveRequest.department_id.in_(ids),
+            LeaveRequest.status == "approved",
+            LeaveRequest.half.is_not(None),
+            LeaveRequest.start_date >= first,
+            LeaveRequest.start_date <= last,
+        )
+    )
+    return sorted({str(r) for r in [*rows.all(), *halves.all()] if r})
 
 
 async def list_punches(
@@ -487,21 +748,15 @@ async def set_policy(
 ) -> tuple[Policy, AttendancePolicy]:
     """Store a new version from a month on (department manager, HR, admin).
 
-    Months already begun before this one keep the policy that judged them: a version may take
-    effect from the current month or later, never earlier.
+    Days already past keep the policy that judged them: a version takes effect from the next
+    month's first day (today, on a month's first) or later (policy.earliest_effective_from).
     """
     department = await _department(session, actor, department_id)
     actor.require(
         actor.can_manage_department(department.id) or actor.role == Role.HR,
         "set this department's attendance policy",
     )
-    check_effective_from(effective_from)
-    now = today or local_today(department.timezone)
-    if effective_from < now.replace(day=1):
-        raise ValidationFailedError(
-            "a policy cannot take effect in a past month (the months judged stay judged)",
-            errors=[{"field": "effective_from", "message": "before the current month"}],
-        )
+    check_effective_from(effective_from, today or local_today(department.timezone))
     policy = policy_from_document(document)
     revision = (
         await session.scalar(

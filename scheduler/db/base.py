@@ -26,6 +26,10 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 #: Integer primary keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 IdType = BigInteger().with_variant(Integer(), "sqlite")
+#: The largest id either database can hold (a signed 64-bit integer). A client's number beyond
+#: it is refused as input before any query: the drivers would otherwise answer with their own
+#: message ("Python int too large to convert to SQLite INTEGER"), which tells the client nothing.
+MAX_ID = 2**63 - 1
 
 #: JSON documents: JSONB on PostgreSQL, JSON text on SQLite.
 JsonType = JSON().with_variant(JSONB(), "postgresql")

@@ -58,8 +58,9 @@ from solver.check import check
 from solver.io import problem_to_dict
 from solver.problem import Leave
 
-#: Roles that may file proxy-able leave for someone of their department.
-PROXY_ROLES = frozenset({Role.DEPT_MANAGER, Role.TEAM_LEAD})
+#: Roles that may file proxy-able leave (sick leave) for someone of their department. The
+#: supervisor is among them: DOMAIN.md lets them act for the manager.
+PROXY_ROLES = frozenset({Role.DEPT_MANAGER, Role.SUPERVISOR, Role.TEAM_LEAD})
 #: Hard rules that mean "too few people" after leave is marked.
 SHORTFALL_RULES = frozenset({"demand_minimum", "never_alone", "trainee_not_alone", "meeting"})
 MAX_RANGE_DAYS = 366
@@ -194,7 +195,7 @@ def _who_files(
         if not (actor.role in PROXY_ROLES and in_dept):
             raise PermissionDeniedError(
                 "leave is asked for by the person; sick leave may be filed for them by their "
-                "department manager or team lead"
+                "department manager, supervisor or team lead"
             )
         if not lt.proxy and not (is_manager and (data.emergency or data.start_date < today)):
             raise PermissionDeniedError(
@@ -509,7 +510,9 @@ async def attach_certificate(
     leave = await _locked_leave(session, actor, leave_id)
     in_dept = actor.department_id == leave.department_id
     if actor.employee_id != leave.employee_id and not (actor.role in PROXY_ROLES and in_dept):
-        raise PermissionDeniedError("the person, their manager or team lead attaches a certificate")
+        raise PermissionDeniedError(
+            "the person, their manager, supervisor or team lead attaches a certificate"
+        )
     if leave.certificate_due is None:
         raise ValidationFailedError(
             "this leave needs no certificate",

@@ -8,9 +8,7 @@ English or the Chinese an HR spreadsheet usually has; a UTF-8 byte-order mark (E
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.auth.principal import Principal
+from scheduler.csv_input import CsvReader, decode
 from scheduler.errors import ValidationFailedError
 from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
@@ -63,15 +62,10 @@ class ImportResult:
 
 
 def _decode(raw: bytes) -> str:
+    """UTF-8 or GB18030 text without NUL, else a 422 naming the line (``scheduler.csv_input``)."""
     if len(raw) > MAX_BYTES:
         raise ValidationFailedError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ValidationFailedError("the file is neither UTF-8 nor GB18030 text") from exc
+    return decode(raw)
 
 
 def _parse_int(value: str, column: str, errors: list[dict[str, Any]], row: int) -> int | None:
@@ -106,7 +100,7 @@ async def import_employees(
         )
     actor.require(actor.can_onboard_into(department_id), "import employees into this department")
 
-    reader = csv.DictReader(io.StringIO(_decode(raw)))
+    reader = CsvReader(_decode(raw))  # a row the csv module cannot read is a 422 naming it
     if reader.fieldnames is None:
         raise ValidationFailedError(
             "the file is empty; expected a header row", errors=[{"row": 1, "message": "no header"}]

@@ -30,6 +30,7 @@ class Employee(IdMixin, TimestampMixin, Base):
             "contract_min IS NULL OR contract_max IS NULL OR contract_min <= contract_max",
             name="contract_bounds",
         ),
+        CheckConstraint("left_on IS NULL OR left_on >= hire_date", name="left_after_hire"),
     )
 
     staff_no: Mapped[str] = mapped_column(String(50), unique=True)
@@ -42,6 +43,9 @@ class Employee(IdMixin, TimestampMixin, Base):
     )
     hire_date: Mapped[dt.date] = mapped_column(Date)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The last working day of someone who left (set when deactivated, cleared when re-activated).
+    #: Rosters keep them off every later day, so attendance never expects them after it.
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     contract_kind: Mapped[str] = mapped_column(String(10), default="days")
     #: Minimum per month, in days or in hours as ``contract_kind`` says.

@@ -1,4 +1,10 @@
-"""Employees: create, read, update, deactivate, list, all within the caller's scope."""
+"""Employees: create, read, update, deactivate, list, all within the caller's scope.
+
+Deactivating someone records their last working day (``left_on``) and a team move its first
+day; either clears the person's later cells from the published rosters in the same transaction
+(``scheduler.people.departures``), so nobody is expected at work, or counted in coverage, after
+they left the department or the team.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +20,10 @@ from scheduler.auth.principal import Principal
 from scheduler.db.paging import Page, paginate
 from scheduler.errors import ConflictError, NotFoundError, ValidationFailedError
 from scheduler.org.models import Department, Team
+from scheduler.people.departures import RosterEffects, clear_from
 from scheduler.people.models import CONTRACT_KINDS, Employee
+from scheduler.rosters.availability import NO_LONGER_EMPLOYED, NO_LONGER_IN_TEAM
+from scheduler.shifts import clock
 
 FLAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 #: Flags the roster rules read; others are free skills (e.g. "english", "chat").
@@ -37,6 +46,8 @@ class EmployeeData:
     contract_max: int | None = None
     email: str | None = None
     phone: str | None = None
+    #: Last working day of someone who left; only an inactive employee has one.
+    left_on: dt.date | None = None
 
 
 def field_problems(data: EmployeeData) -> list[dict[str, Any]]:
@@ -71,6 +82,13 @@ def field_problems(data: EmployeeData) -> list[dict[str, Any]]:
             )
     if data.hire_date > dt.date(2100, 1, 1) or data.hire_date < dt.date(1950, 1, 1):
         errors.append({"field": "hire_date", "message": "must be a plausible date"})
+    if data.left_on is not None and data.left_on < data.hire_date:
+        errors.append(
+            {
+                "field": "left_on",
+                "message": f"must not be before the hire date ({data.hire_date.isoformat()})",
+            }
+        )
     return errors
 
 
@@ -192,14 +210,77 @@ UPDATABLE = frozenset(
 )
 
 
+@dataclass(slots=True)
+class EmployeeUpdate:
+    """An employee after a change, and what the change did to the published rosters."""
+
+    employee: Employee
+    rosters: RosterEffects = field(default_factory=RosterEffects)
+    notes: list[str] = field(default_factory=list)
+
+
+def _leaving_day(
+    employee: Employee,
+    merged: EmployeeData,
+    left_on: dt.date | None,
+    today: dt.date,
+    errors: list[dict[str, Any]],
+) -> None:
+    """Set ``merged.left_on`` as the change makes it, adding to ``errors`` what is refused.
+
+    A leaving day goes with ``active: false`` only, and is today or earlier: the person is
+    deactivated once they have gone, since an inactive employee can no longer clock in, and every
+    shift until a later leaving day would then read as an absence. Deactivating without a date
+    means today. Someone deactivated before their hire date never started: they get no leaving
+    day (it would precede the hire date) and every cell from the hire date on is cleared.
+    Re-activating clears the day.
+    """
+    if merged.active:
+        if left_on is not None:
+            errors.append(
+                {
+                    "field": "left_on",
+                    "message": "a last working day goes with active: false (re-activating "
+                    "someone clears it)",
+                }
+            )
+        merged.left_on = None
+        return
+    if left_on is not None:
+        merged.left_on = left_on
+    elif employee.active:
+        merged.left_on = today if merged.hire_date <= today else None
+    if left_on is not None and left_on > today:
+        errors.append(
+            {
+                "field": "left_on",
+                "message": f"{left_on.isoformat()} is after today ({today.isoformat()} in the "
+                "department's time zone): deactivate someone on or after their last working "
+                "day, since until then they must be able to clock in",
+            }
+        )
+
+
 async def update_employee(
     session: AsyncSession,
     actor: Principal,
     employee_id: int,
     changes: dict[str, Any],
     expected_version: int | None,
-) -> Employee:
-    """Change some fields of an employee; a stale ``expected_version`` is a 409, not a lost update."""
+    *,
+    left_on: dt.date | None = None,
+    moved_from: dt.date | None = None,
+) -> EmployeeUpdate:
+    """Change some fields of an employee; a stale ``expected_version`` is a 409, not a lost update.
+
+    Deactivating (``active: false``) records the last working day (``left_on``, default today in
+    the department's time zone) and clears every later shift and leave day from the published
+    rosters; changing ``team_id`` clears the old team's rosters from ``moved_from`` (default
+    today) on. Each roster changed gets a new published version, listed in the answer with the
+    staffing rules it now breaks so the manager can ask for a repair. Re-activating clears
+    ``left_on`` but does not give back the shifts cleared when they left. The change and the
+    roster versions are one transaction.
+    """
     employee = await get_employee(session, actor, employee_id)
     actor.require(
         actor.can_manage_department(employee.department_id), "change employees of this department"
@@ -228,13 +309,92 @@ async def update_employee(
         contract_max=changes.get("contract_max", employee.contract_max),
         email=changes.get("email", employee.email),
         phone=changes.get("phone", employee.phone),
+        left_on=employee.left_on,
     )
-    errors = field_problems(merged) + await _check_team(
+    department = await session.get(Department, employee.department_id)
+    assert department is not None  # a foreign key guarantees it
+    today = clock.local_today(department.timezone)
+    errors: list[dict[str, Any]] = []
+    _leaving_day(employee, merged, left_on, today, errors)
+    old_team = employee.team_id
+    moving = merged.team_id != old_team
+    move_day = moved_from if moved_from is not None else today
+    if moved_from is not None and not moving:
+        errors.append({"field": "from", "message": "a move date goes with a change of team_id"})
+    elif moving and move_day < merged.hire_date:
+        errors.append(
+            {
+                "field": "from",
+                "message": f"must not be before the hire date ({merged.hire_date.isoformat()})",
+            }
+        )
+    errors += field_problems(merged) + await _check_team(
         session, merged.team_id, merged.department_id
     )
     if errors:
         raise ValidationFailedError("the employee cannot be changed as given", errors=errors)
+
+    was_active, had_left_on = employee.active, employee.left_on
     for key, value in changes.items():
         setattr(employee, key, sorted(set(value)) if key == "flags" else value)
+    employee.left_on = merged.left_on
+    # The row is written (and locked) before any roster changes: a concurrent change of the
+    # same employee fails here with a 409 instead of after the rosters were changed twice.
+    await session.flush()
+
+    result = EmployeeUpdate(employee=employee)
+    who = f"{employee.name} ({employee.staff_no})"
+    if not merged.active and (was_active or left_on is not None):
+        if merged.left_on is not None:
+            first_day = merged.left_on + dt.timedelta(days=1)
+            note = (
+                f"{who} left: last working day {merged.left_on.isoformat()}; their shifts and "
+                "leave after it are cleared"
+            )
+        else:
+            first_day = merged.hire_date
+            note = (
+                f"{who} was deactivated before their hire date ({merged.hire_date.isoformat()}); "
+                "their shifts and leave are cleared"
+            )
+        effects = await clear_from(
+            session, actor, employee, first_day, reason=NO_LONGER_EMPLOYED, note=note
+        )
+        result.rosters.versions += effects.versions
+        result.rosters.shortfall += effects.shortfall
+    if merged.active and not was_active:
+        result.notes.append(
+            "re-activated"
+            + (
+                f": the last working day {had_left_on.isoformat()} is cleared"
+                if had_left_on
+                else ""
+            )
+            + "; shifts cleared when they left are not given back: roster them again (a repair "
+            "or a draft of each roster)"
+        )
+    if moving and old_team is not None:
+        names = {
+            t.id: t.name
+            for t in await session.scalars(
+                select(Team).where(Team.id.in_([old_team, merged.team_id or old_team]))
+            )
+        }
+        new_name = f"team {names[merged.team_id]}" if merged.team_id is not None else "no team"
+        effects = await clear_from(
+            session,
+            actor,
+            employee,
+            move_day,
+            reason=NO_LONGER_IN_TEAM,
+            note=(
+                f"{who} moved from team {names[old_team]} to {new_name} on "
+                f"{move_day.isoformat()}; their shifts and leave from that day are cleared here "
+                "(the new team rosters them)"
+            ),
+            team_id=old_team,
+        )
+        result.rosters.versions += effects.versions
+        result.rosters.shortfall += effects.shortfall
     await session.commit()
-    return employee
+    return result

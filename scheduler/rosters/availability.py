@@ -1,6 +1,7 @@
 """Who cannot work when: the hard facts a roster must respect besides its rules.
 
-Every source of unavailability is gathered here (employment dates; approved full-day leave from
+Every source of unavailability is gathered here (employment dates: before the hire date, and
+after the last working day of someone who left; approved full-day leave from
 ``scheduler.leave``), so the solver, the repair and the checker of manual edits all see the
 same facts. Half-day leave does not free the day's shift (the person works the other half), so
 it is not a fact here.
@@ -23,7 +24,7 @@ class Unavailable:
     """A person cannot be rostered from ``start`` to ``end`` (inclusive), for ``reason``.
 
     ``absence`` is the leave type code shown in the roster cell ("annual", "sick", ...), or
-    None when the person is simply not there (not hired yet).
+    None when the person is simply not there (not hired yet, or gone).
     """
 
     employee_id: int
@@ -35,6 +36,11 @@ class Unavailable:
 
 #: Why a person is off the roster before their hire date; the solver reads it as "is not yet hired".
 NOT_YET_HIRED = "not yet hired"
+#: Why a person is off the roster after their last working day (``Employee.left_on``). Reads
+#: as it is after "is" in the checker's messages ("... but is no longer employed").
+NO_LONGER_EMPLOYED = "no longer employed"
+#: Why a person who moved to another team is off their old team's roster from the move on.
+NO_LONGER_IN_TEAM = "no longer in this team"
 
 
 def leave_reason(type_code: str) -> str:
@@ -56,6 +62,12 @@ async def unavailability(
             facts.append(
                 Unavailable(
                     e.id, start, min(end, e.hire_date - dt.timedelta(days=1)), NOT_YET_HIRED
+                )
+            )
+        if e.left_on is not None and e.left_on < end:
+            facts.append(
+                Unavailable(
+                    e.id, max(start, e.left_on + dt.timedelta(days=1)), end, NO_LONGER_EMPLOYED
                 )
             )
     by_id = {e.id: e for e in employees}

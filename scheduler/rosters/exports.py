@@ -150,8 +150,20 @@ def _cell_format(f: _Formats, cell: GridCell, holiday: bool, weekend: bool) -> A
     return f.off if weekend else f.plain
 
 
+def _title(view: RosterView, team_id: int | None, name: str) -> str:
+    """A sheet's title line: the scope, the sheet's team unless the scope already names it."""
+    team = "" if view.team_id is not None and team_id == view.team_id else f" · {name}"
+    return f"{view.scope_label}{team} · {view.month:%Y-%m} · v{view.version_number}"
+
+
 def _write_sheet(
-    book: Any, f: _Formats, view: RosterView, name: str, people: list[PersonRow], whole: bool
+    book: Any,
+    f: _Formats,
+    view: RosterView,
+    name: str,
+    people: list[PersonRow],
+    whole: bool,
+    team_id: int | None = None,
 ) -> None:
     """One team's sheet, written row by row (constant-memory mode forbids going back up)."""
     sheet = book.add_worksheet(name)
@@ -173,12 +185,7 @@ def _write_sheet(
 
     row = 0
     status = view.status if view.status != "published" else "published"
-    sheet.write(
-        row,
-        0,
-        f"{view.scope_label} · {name} · {view.month:%Y-%m} · v{view.version_number}",
-        f.title,
-    )
+    sheet.write(row, 0, _title(view, team_id, name), f.title)
     row += 1
     sheet.write(row, 0, f"{status}; times in {view.timezone}; 休 = rest; leave:<type>", f.note)
     row += 1
@@ -298,6 +305,6 @@ def to_xlsx(view: RosterView) -> bytes:
                 view.teams.get(team_id) or (people[0].team_name if people else None) or "No team",
                 used,
             )
-            _write_sheet(book, formats, view, name, people, whole)
+            _write_sheet(book, formats, view, name, people, whole, team_id)
         book.close()
         return path.read_bytes()

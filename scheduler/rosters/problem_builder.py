@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -80,10 +80,16 @@ def snapshot_of(shift_types: list[ShiftTypeRow]) -> dict[str, dict[str, Any]]:
 async def scope_staff(
     session: AsyncSession, scope: Scope, start: dt.date, end: dt.date
 ) -> list[Employee]:
-    """Active employees of the scope who are employed at some point of the month."""
+    """Employees of the scope who are employed at some point of the month.
+
+    Inactive people are never rostered, with one exception: someone who left during the month
+    (``left_on`` on or after its first day) worked its first days, and a repair of that month
+    must keep those shifts; :func:`~scheduler.rosters.availability.unavailability` keeps them
+    off every day after ``left_on``. Someone deactivated without a leaving day is left out.
+    """
     stmt = select(Employee).where(
         Employee.department_id == scope.department.id,
-        Employee.active.is_(True),
+        or_(Employee.active.is_(True), Employee.left_on >= start),
         Employee.hire_date <= end,
     )
     if scope.team is not None:
@@ -223,6 +229,39 @@ def problem_with_leave(
         for q in problem.staff
     )
     return replace(problem, staff=staff, leave=facts)
+
+
+async def _neighbour_cells(
+    session: AsyncSession,
+    roster: Roster,
+    first: dt.date,
+    stop: dt.date,
+    staff_ids: Collection[str],
+    codes: Collection[str],
+) -> list[HistoryCell]:
+    """The cells of ``first`` .. ``stop`` (excluded) in the neighbouring month's roster of record.
+
+    ``first`` .. ``stop`` lies within one month (at most a week at either end of the horizon);
+    a month with no published roster gives nothing.
+    """
+    neighbour = await session.scalar(
+        select(Roster).where(
+            Roster.scope_key == roster.scope_key, Roster.month == first.replace(day=1)
+        )
+    )
+    record = await published_version(session, neighbour.id) if neighbour is not None else None
+    if record is None:
+        return []
+    stmt = select(RosterCell).where(
+        RosterCell.version_id == record.id, RosterCell.date >= first, RosterCell.date < stop
+    )
+    return [
+        HistoryCell(
+            str(cell.employee_id), cell.date, cell.shift_code if cell.shift_code in codes else None
+        )
+        for cell in (await session.scalars(stmt)).all()
+        if str(cell.employee_id) in staff_ids
+    ]
 
 
 def _demand_row(config: dict[str, Any], kind: str, day: dt.date) -> dict[str, Any]:
@@ -369,22 +408,20 @@ async def build_problem(
                     )
                 )
 
-    history: list[HistoryCell] = []
-    previous_month = (start - dt.timedelta(days=1)).replace(day=1)
-    prev = await session.scalar(
-        select(Roster).where(Roster.scope_key == roster.scope_key, Roster.month == previous_month)
+    # The rules look across both month ends: back into last month's roster of record, and
+    # forward into next month's when that was published first (a re-solve or repair late in
+    # the month must fit the roster people already have for the 1st).
+    history = await _neighbour_cells(
+        session, roster, start - dt.timedelta(days=HISTORY_DAYS), start, staff_ids, codes
     )
-    if prev is not None:
-        prev_version = await published_version(session, prev.id)
-        if prev_version is not None:
-            tail_start = start - dt.timedelta(days=HISTORY_DAYS)
-            stmt = select(RosterCell).where(
-                RosterCell.version_id == prev_version.id, RosterCell.date >= tail_start
-            )
-            for cell in (await session.scalars(stmt)).all():
-                if str(cell.employee_id) in staff_ids:
-                    worked = cell.shift_code if cell.shift_code in codes else None
-                    history.append(HistoryCell(str(cell.employee_id), cell.date, worked))
+    following = await _neighbour_cells(
+        session,
+        roster,
+        end + dt.timedelta(days=1),
+        end + dt.timedelta(days=1 + HISTORY_DAYS),
+        staff_ids,
+        codes,
+    )
 
     ref = None
     if reference is not None:
@@ -421,6 +458,7 @@ async def build_problem(
             leave=leave,
             locks=tuple(locks),
             history=tuple(history),
+            following=tuple(following),
             reference=ref,
             requests=tuple(wishes),
             rules=rules_from_dict(config["rules"]),

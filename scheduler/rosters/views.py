@@ -423,9 +423,18 @@ def compose_view(
     for cell in cells:
         by_person[cell.employee_id].append(cell)
 
+    def team_of(emp_id: int) -> int | None:
+        # A team's roster lists everyone in that team's section: someone who moved since keeps
+        # the rows they worked there, and must not show in their new team's section of it.
+        if roster.team_id is not None:
+            return roster.team_id
+        emp = employees.get(emp_id)
+        return emp.team_id if emp is not None else None
+
     def sort_key(emp_id: int) -> tuple[str, str, int]:
         emp = employees.get(emp_id)
-        team = teams.get(emp.team_id) if emp is not None and emp.team_id is not None else None
+        team_id = team_of(emp_id)
+        team = teams.get(team_id) if team_id is not None else None
         return (team.name if team else "\uffff", emp.staff_no if emp else "", emp_id)
 
     people = []
@@ -447,7 +456,7 @@ def compose_view(
                     locked=bool(c.locked) if c is not None else False,
                 )
             )
-        team_id = emp.team_id if emp is not None else None
+        team_id = team_of(emp_id)
         people.append(
             PersonRow(
                 employee_id=emp_id,

@@ -122,9 +122,14 @@ class CurrentState:
             if cell is None:
                 out.append(f"employee {emp} has no published cell on {day}")
             elif now != shift or (shift is None and cell.absence is not None):
-                was = shift or "free"
+                # What the swap needs against what the roster has: "was" would claim a past
+                # state nobody saw (at a proposal the needed "free" is a requirement, not news).
+                has = (
+                    f"on {now}" if now else f"on leave ({cell.absence})" if cell.absence else "free"
+                )
                 out.append(
-                    f"employee {emp} on {day}: was {was}, now {now or cell.absence or 'free'}"
+                    f"employee {emp} on {day}: the swap needs them "
+                    f"{f'on {shift}' if shift else 'free'}, but the roster has them {has}"
                 )
         return out
 

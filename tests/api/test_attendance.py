@@ -299,6 +299,12 @@ EXPECTED_SUMMARY = {
     "absence_days": 3.0,
     "total_deduction": 900.0,
     "working_days": 11,
+    "rest_day_minutes": 360,  # the 11th
+    "holiday_days_worked": 3,  # 1-3 October, National Day
+    "holiday_minutes_worked": 542 + 536 + 530,
+    "stray_punches": 0,
+    "pending_shifts": 0,
+    "certificates": [],
 }
 
 

@@ -70,13 +70,14 @@ async def test_xlsx_export_matches_derived_attendance(
     days = [dict(zip(dh, row, strict=True)) for row in detail[1:] if row[0] == "CS001"]
     assert len(days) == 31
     assert len(detail) == 1 + 2 * 31
-    by_date = {d["Date"]: d for d in days}
+    by_date = {d["Date"].date().isoformat(): d for d in days}  # real date cells
     for day in derived["days"]:
         row = by_date[day["date"]]
         assert row["Status"] == day["status"]
         assert row["Late (minutes)"] == day["late_minutes"]
         assert row["Deduction"] == day["deduction"]
-    assert by_date["2026-10-10"]["Clock-out"] == "2026-10-11 00:45"
+    clock_out = dt.datetime(2026, 10, 11, 0, 45, tzinfo=dt.UTC).replace(tzinfo=None)  # wall clock
+    assert by_date["2026-10-10"]["Clock-out"] == clock_out
     assert by_date["2026-10-10"]["Overtime (minutes)"] == 45
     assert "x2" in by_date["2026-10-06"]["Rules applied"]
     assert by_date["2026-10-12"]["Leave type"] == "annual"
