@@ -34,10 +34,11 @@ from scheduler.auth.principal import Principal
 from scheduler.db.base import utcnow
 from scheduler.errors import ConflictError, NotFoundError, ValidationFailedError
 from scheduler.people.models import Employee
+from scheduler.rosters.availability import unavailability
 from scheduler.rosters.models import Roster, RosterCell, RosterEdit, RosterJob, RosterVersion
 from scheduler.rosters.problem_builder import HISTORY_DAYS
 from scheduler.rosters.store import cells_of, get_version, month_end, published_version
-from solver.check import check
+from solver.check import check, fmt_unavailable
 from solver.io import problem_from_dict, problem_to_dict
 from solver.problem import HistoryCell, RosterProblem
 from solver.result import Assignment, CheckReport, RosterSolution, Violation
@@ -465,22 +466,35 @@ async def _refuse_undoing(
         (v for v in published.all() if v.published_at is not None and v.published_at > made_at),
         key=lambda v: v.number,
     )
-    clashes = []
+    draft_cells = await cells_of(session, draft.id)
+    # Why each person cannot work a day: leave the roster of record shows, and every fact the
+    # database holds now (leave approved after the draft was made, even where no roster of
+    # record existed yet to show it; days before the hire date or after the last working day).
+    blocked: dict[tuple[int, dt.date], tuple[str, str | None]] = {}
     if record is not None:
-        leave = {(c.employee_id, c.date): c.absence for c in await cells_of(session, record.id)}
-        clashes = [
-            (c, absence)
-            for c in await cells_of(session, draft.id)
-            if c.shift_code is not None and (absence := leave.get((c.employee_id, c.date)))
-        ]
+        for c in await cells_of(session, record.id):
+            if c.absence:
+                blocked[(c.employee_id, c.date)] = (f"on {c.absence} leave", c.absence)
+    people = list(
+        await session.scalars(
+            select(Employee).where(Employee.id.in_({c.employee_id for c in draft_cells}))
+        )
+    )
+    for fact in await unavailability(session, people, roster.month, month_end(roster.month)):
+        day = fact.start
+        while day <= fact.end:
+            blocked.setdefault(
+                (fact.employee_id, day), (fmt_unavailable(fact.reason), fact.absence)
+            )
+            day += dt.timedelta(days=1)
+    clashes = [
+        (c, *why)
+        for c in draft_cells
+        if c.shift_code is not None and (why := blocked.get((c.employee_id, c.date)))
+    ]
     if not newer and not clashes:
         return
-    names: dict[int, str] = {}
-    if clashes:
-        people = await session.scalars(
-            select(Employee).where(Employee.id.in_({c.employee_id for c, _ in clashes}))
-        )
-        names = {e.id: e.name for e in people}
+    names = {e.id: e.name for e in people}
     errors: list[dict[str, Any]] = [
         {
             "field": "number",
@@ -495,12 +509,12 @@ async def _refuse_undoing(
             "employee_id": c.employee_id,
             "date": c.date.isoformat(),
             "shift": c.shift_code,
+            "reason": why,
             "absence": absence,
-            "message": f"{names.get(c.employee_id, c.employee_id)} is on {absence} leave on "
-            f"{c.date.isoformat()} in the roster of record but has the {c.shift_code} shift "
-            f"in draft {draft.number}",
+            "message": f"{names.get(c.employee_id, c.employee_id)} is {why} on "
+            f"{c.date.isoformat()} but has the {c.shift_code} shift in draft {draft.number}",
         }
-        for c, absence in clashes
+        for c, why, absence in clashes
     ]
     redo = (
         f"make a new draft from the roster of record (POST /rosters/{roster.id}/drafts) and redo "
@@ -515,11 +529,13 @@ async def _refuse_undoing(
         )
     else:
         who = ", ".join(
-            f"{names.get(c.employee_id, c.employee_id)} on {c.date.isoformat()}" for c, _ in clashes
+            f"{names.get(c.employee_id, c.employee_id)} on {c.date.isoformat()}"
+            for c, _, _ in clashes
         )
         detail = (
-            f"draft {draft.number} puts people on shift on days the roster of record gives them "
-            f"leave ({who}); clear those cells (or call the leave off first), or {redo}"
+            f"draft {draft.number} puts people on shift on days they cannot work ({who}: approved "
+            f"leave, or not employed then); clear those cells (or call the leave off first), or "
+            f"{redo}"
         )
     raise ConflictError(
         detail,

@@ -12,11 +12,14 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from scheduler.rosters.models import RosterVersion
+from scheduler.rosters.store import cells_of
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
 from tests.api.requests_setup import SM, Client, grid, publish_team_roster
-from tests.api.roster_setup import wait_for_job
+from tests.api.roster_setup import configure, generate, prepare_team, wait_for_job
 
 
 @pytest.fixture
@@ -142,4 +145,36 @@ async def test_a_repair_asked_for_before_leave_is_not_published(
     body = assert_problem(await _publish(client, world, roster_id, job["result_version"]), 409)
     assert "repair job" in body["detail"], body
     assert body["published_since"] == [body["current_version"]]
+    assert await snapshot(sessionmaker) == before
+
+
+async def test_a_first_draft_older_than_approved_leave_is_not_published(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    """No roster of record yet to show the leave: the leave itself is what the draft breaks."""
+    await prepare_team(sessionmaker, world)
+    await configure(client, world)
+    job = await generate(client, world)
+    assert job["status"] == "succeeded", job
+    roster_id, number = job["roster_id"], job["result_version"]
+    li = world.employees["agent"].id
+    async with sessionmaker() as s:
+        version = await s.scalar(
+            select(RosterVersion).where(
+                RosterVersion.roster_id == roster_id, RosterVersion.number == number
+            )
+        )
+        assert version is not None
+        days = sorted(
+            c.date
+            for c in await cells_of(s, version.id)
+            if c.employee_id == li and c.shift_code and c.date.weekday() < 5
+        )
+    await _sick_leave(client, world, li, days[3])  # approved; no published version to mark
+
+    before = await snapshot(sessionmaker)
+    body = assert_problem(await _publish(client, world, roster_id, number), 409)
+    assert f"Li Wei on {days[3].isoformat()}" in body["detail"], body
+    clash = [e for e in body["errors"] if e.get("employee_id") == li]
+    assert [(e["date"], e["absence"]) for e in clash] == [(days[3].isoformat(), "sick")], body
     assert await snapshot(sessionmaker) == before
