@@ -157,9 +157,11 @@ async def put_roster_config(
     """Change some settings: a JSON merge patch on the settings in force (RFC 7396).
 
     Objects merge at any depth, so a key not sent keeps its value; a value sent replaces it
-    (a list such as ``intervals`` as a whole); ``null`` removes a key, and one the product has
-    a default for comes back with that default. The merged whole is validated: 422 lists every
-    bad field by its path (``settings.demand.weekday.early.minimum``) and nothing is stored.
+    (a list such as ``intervals`` as a whole); ``null`` removes a key. A whole section with a
+    default comes back with it (``{"demand": {"weekend": null}}``); an entry within one is gone
+    (``{"demand": {"weekday": {"early": null}}}`` leaves weekdays with no early-shift demand).
+    The merged whole is validated: 422 lists every bad field by its path
+    (``settings.demand.weekday.early.minimum``) and nothing is stored.
     """
     department = await get_department(db_session, principal, department_id)
     merged, version = await roster_config.save_config(

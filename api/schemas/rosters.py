@@ -60,7 +60,7 @@ class ShiftTypeOut(Output):
 
 
 class RosterConfigIn(Input):
-    """Some of the department's roster settings, merged into those in force (``null`` resets).
+    """Some of the department's roster settings, merged into those in force (``null`` removes).
 
     ``version``, when given, must be the stored version (else 409), so a change made from a
     stale page is refused instead of merged.
