@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.cli.common import console, display_url, load_settings, run_with_session
@@ -21,13 +22,26 @@ from scheduler.settings import Settings
 def migrate_command(revision: str, down: bool) -> None:
     """Bring the database schema up to date (run before starting new code)."""
     settings = load_settings()
-    if down:
-        target = "base" if revision == "head" else revision
-        downgrade(settings.database_url, target)
-        console.print(f"downgraded {display_url(settings.database_url)} to {target}")
-    else:
-        upgrade(settings.database_url, revision)
-        console.print(f"migrated {display_url(settings.database_url)} to {revision}")
+    where = display_url(settings.database_url)
+    try:
+        if down:
+            target = "base" if revision == "head" else revision
+            downgrade(settings.database_url, target)
+            console.print(f"downgraded {where} to {target}")
+        else:
+            upgrade(settings.database_url, revision)
+            console.print(f"migrated {where} to {revision}")
+    except (SQLAlchemyError, OSError) as exc:
+        # An operator needs the one line that says what is wrong (no such database or role,
+        # nothing listening), not the driver's traceback; the password is never printed.
+        reason = getattr(exc, "orig", None) or exc
+        first = (
+            str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+        )
+        raise click.ClickException(
+            f"cannot migrate {where}: {first}. Create the database and its role first "
+            "(README: Running on PostgreSQL) and check DATABASE_URL."
+        ) from exc
 
 
 @click.command()

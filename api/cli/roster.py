@@ -15,6 +15,7 @@ from api.cli.common import console, load_settings
 from scheduler.auth.principal import Principal
 from scheduler.db.session import make_engine, make_sessionmaker
 from scheduler.errors import DomainError
+from scheduler.logs import configure_logging
 from scheduler.org import lookup
 from scheduler.rosters import jobs
 from scheduler.rosters.dispatch import run_worker
@@ -204,6 +205,8 @@ def worker_command() -> None:
         raise click.ClickException(
             "on the embedded SQLite database, solves run inside `rota serve`; no worker needed"
         )
+    # The same log format as the API (JSON in production), so one collector reads both.
+    configure_logging(settings.log_level, settings.effective_log_format)
     console.print(
         f"rota worker: up to {settings.solver_max_concurrent} solve(s) at once, {settings.solver_threads} threads each"
     )
