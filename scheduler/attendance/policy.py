@@ -13,14 +13,17 @@ tiers may instead count the breach as a fraction of a day's absence, priced at
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.errors import ValidationFailedError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,10 @@ def _check_reachable(grace: int, name: str, tiers: tuple[Tier, ...], *, sent: bo
 
 
 def policy_from_document(doc: dict[str, Any]) -> Policy:
-    """Validate a policy document (missing fields take the default), or a 422 naming the field."""
+    """Validate a policy document (missing fields take the default), or a 422 naming the fields.
+
+    Every field is checked, so one answer names every bad field, as the roster settings do.
+    """
     unknown = sorted(set(doc) - KNOWN_FIELDS)
     if unknown:
         raise ValidationFailedError(
@@ -175,34 +181,53 @@ def policy_from_document(doc: dict[str, Any]) -> Policy:
             errors=[{"field": u, "message": "unknown field"} for u in unknown],
         )
     d = DEFAULT_POLICY
-    factor = doc.get("escalation_factor", d.escalation_factor)
-    if not isinstance(factor, int | float) or isinstance(factor, bool) or not 1 <= factor <= 10:
-        raise ValidationFailedError(
-            "escalation_factor must be from 1 to 10",
-            errors=[{"field": "escalation_factor", "message": "expected a number in [1, 10]"}],
-        )
-    grace = _int(doc, "grace_minutes", d.grace_minutes, 0, 120)
-    late_tiers = _tiers(doc, "late_tiers", d.late_tiers)
-    early_tiers = _tiers(doc, "early_tiers", d.early_tiers)
-    for name, tiers in (("late_tiers", late_tiers), ("early_tiers", early_tiers)):
-        _check_reachable(grace, name, tiers, sent=name in doc)
-    return Policy(
+    failed: list[ValidationFailedError] = []
+
+    def checked(check: Callable[[], T], default: T) -> T:
+        try:
+            return check()
+        except ValidationFailedError as exc:
+            failed.append(exc)
+            return default
+
+    def factor() -> float:
+        value = doc.get("escalation_factor", d.escalation_factor)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 1 <= value <= 10:
+            raise ValidationFailedError(
+                "escalation_factor must be from 1 to 10",
+                errors=[{"field": "escalation_factor", "message": "expected a number in [1, 10]"}],
+            )
+        return float(value)
+
+    def whole(name: str, default: int, low: int, high: int) -> int:
+        return checked(partial(_int, doc, name, default, low, high), default)
+
+    escalation = checked(factor, d.escalation_factor)
+    grace = whole("grace_minutes", d.grace_minutes, 0, 120)
+    late_tiers = checked(partial(_tiers, doc, "late_tiers", d.late_tiers), d.late_tiers)
+    early_tiers = checked(partial(_tiers, doc, "early_tiers", d.early_tiers), d.early_tiers)
+    policy = Policy(
         grace_minutes=grace,
         late_tiers=late_tiers,
         early_tiers=early_tiers,
-        absence_deduction=_int(doc, "absence_deduction", d.absence_deduction, 0, 1_000_000),
-        missing_punch_deduction=_int(
-            doc, "missing_punch_deduction", d.missing_punch_deduction, 0, 1_000_000
+        absence_deduction=whole("absence_deduction", d.absence_deduction, 0, 1_000_000),
+        missing_punch_deduction=whole(
+            "missing_punch_deduction", d.missing_punch_deduction, 0, 1_000_000
         ),
-        escalate_from_lateness=_int(
-            doc, "escalate_from_lateness", d.escalate_from_lateness, 1, 1000
-        ),
-        escalation_factor=float(factor),
-        overtime_min_minutes=_int(doc, "overtime_min_minutes", d.overtime_min_minutes, 0, 600),
-        correction_window_days=_int(
-            doc, "correction_window_days", d.correction_window_days, 0, 366
-        ),
+        escalate_from_lateness=whole("escalate_from_lateness", d.escalate_from_lateness, 1, 1000),
+        escalation_factor=escalation,
+        overtime_min_minutes=whole("overtime_min_minutes", d.overtime_min_minutes, 0, 600),
+        correction_window_days=whole("correction_window_days", d.correction_window_days, 0, 366),
     )
+    if not failed:  # reachability only means something once grace and tiers are valid
+        for name, tiers in (("late_tiers", late_tiers), ("early_tiers", early_tiers)):
+            checked(partial(_check_reachable, grace, name, tiers, sent=name in doc), None)
+    if failed:
+        raise ValidationFailedError(
+            "; ".join(exc.detail for exc in failed),
+            errors=[error for exc in failed for error in exc.errors],
+        )
+    return policy
 
 
 def _tier_label(tiers: tuple[Tier, ...], index: int) -> str:

@@ -455,6 +455,19 @@ async def test_tiers_the_grace_period_makes_unreachable_are_refused(
     assert r.status_code == 200, r.text
 
 
+async def test_a_policy_answer_names_every_bad_field(client: Client, world: World) -> None:
+    today = dt.datetime.now(SH).date()
+    next_month = (today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    bad = {"absence_deduction": -5, "grace_minutes": "x", "escalation_factor": 99}
+    r = await client.put(
+        f"/departments/{world.cs_id}/attendance/policy",
+        json={"effective_from": next_month.isoformat(), "policy": bad},
+        headers=world.headers("hr"),
+    )
+    body = assert_problem(r, 422)
+    assert {e["field"] for e in body["errors"]} >= set(bad), body
+
+
 # ---------------------------------------------------------------- leave, swaps, exports
 
 
