@@ -15,6 +15,7 @@ from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.base import PageOut
 from api.schemas.people import (
     ClearedCellOut,
+    ClosedRequestOut,
     EmployeeChangeOut,
     EmployeeIn,
     EmployeeOut,
@@ -153,7 +154,9 @@ async def update_employee(
     ``{"active": false, "left_on": "2026-12-10"}`` deactivates someone who has left: their shifts
     and leave after ``left_on`` are cleared from every published roster, each in a new published
     version listed in ``roster_versions``, with the days and shifts now below their minimum in
-    ``shortfall`` (ask for a repair at its link). ``{"team_id": 7, "from": "2026-12-10"}`` moves
+    ``shortfall`` (ask for a repair at its link); their pending leave, approved leave beginning
+    after ``left_on`` and open swaps touching a later day are cancelled (``closed_requests``),
+    and their login is disabled and signed out everywhere. ``{"team_id": 7, "from": "2026-12-10"}`` moves
     someone; the old team's published rosters lose their cells from ``from`` on. Re-activating
     clears ``left_on`` and does not give the cleared shifts back (``notes`` says so).
     """
@@ -188,6 +191,18 @@ async def update_employee(
                 repair=str(s["repair"]),
             )
             for s in result.rosters.shortfall
+        ],
+        closed_requests=[
+            ClosedRequestOut(
+                kind=c.kind,
+                id=c.id,
+                approval_id=c.approval_id,
+                was=c.was,
+                status=c.status,
+                first_date=c.first_date,
+                last_date=c.last_date,
+            )
+            for c in result.closed
         ],
         notes=list(result.notes),
     )

@@ -126,17 +126,36 @@ class ShortfallOut(Output):
     repair: str
 
 
+class ClosedRequestOut(Output):
+    """A leave request (``kind`` leave) or swap closed because the person left.
+
+    ``was`` is its status before (``pending``, ``approved``, ``proposed``, ``accepted``);
+    ``status`` what it is now (``cancelled``); the reason is on its approval's audit trail (or
+    a proposed swap's ``response_note``). ``first_date``..``last_date`` are the days it held.
+    """
+
+    kind: str
+    id: int
+    approval_id: int | None
+    was: str
+    status: str
+    first_date: dt.date
+    last_date: dt.date
+
+
 class EmployeeChangeOut(EmployeeOut, omit_defaults=True):
     """An employee after a change, with the roster versions it made and what they now lack.
 
     ``roster_versions`` and ``shortfall`` are sent only when the change deactivated the person
-    or moved them to another team and a published roster had their cells after that day, and
+    or moved them to another team and a published roster had their cells after that day,
+    ``closed_requests`` only when deactivating closed leave requests or swaps of later days, and
     ``notes`` only when there is something to say; otherwise the answer is the employee exactly
     as ``GET /employees/{id}`` shows it.
     """
 
     roster_versions: list[RosterChangeOut] = msgspec.field(default_factory=list)
     shortfall: list[ShortfallOut] = msgspec.field(default_factory=list)
+    closed_requests: list[ClosedRequestOut] = msgspec.field(default_factory=list)
     notes: list[str] = msgspec.field(default_factory=list)
 
 

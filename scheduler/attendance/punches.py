@@ -1,7 +1,8 @@
 """Taking punches in: from people (web), from time clocks (devices), from managers.
 
 Every punch is checked before anything is stored (a known, active employee the sender may punch
-for; an instant with an offset, not in the future), and stored once:
+for, or a manager's entry of a missed punch on or before a leaver's last working day; an instant
+with an offset, not in the future), and stored once:
 
 * with an ``Idempotency-Key``: the key is unique per sender (``actor``) by a database
   constraint. Concurrent retries race on that constraint; the loser's insert fails inside a
@@ -46,7 +47,9 @@ from scheduler.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
+from scheduler.org.models import Department
 from scheduler.people.models import Employee
+from scheduler.shifts import clock
 
 #: A keyless punch this close to a stored identical one is the same punch sent twice.
 DUPLICATE_WINDOW = dt.timedelta(minutes=2)
@@ -352,7 +355,15 @@ def _authorise(
     ):
         name = data.employee_id if data.employee_id is not None else data.staff_no
         raise NotFoundError(f"employee {name} not found", field="employee_id")
-    if not employee.active:
+    if not employee.active and (
+        sender.device is not None
+        or principal is None
+        or principal.employee_id == employee.id
+        or not isinstance(employee, Employee)
+        or employee.left_on is None
+    ):
+        # A manager may still enter a missed punch of a leaver's last days (checked against
+        # their last working day in ``_store``); nobody else punches for someone inactive.
         raise ValidationFailedError(f"employee {employee.id} is not active", field="employee_id")
     if sender.device is not None:
         if employee.department_id != sender.device.department_id:
@@ -375,6 +386,23 @@ def _authorise(
             "a punch entered for someone else needs a reason", field="reason"
         )
     return "manager", BACKFILL_LIMIT
+
+
+async def _check_before_leaving(session: AsyncSession, employee: Employee, at: dt.datetime) -> None:
+    """A punch for someone who left falls on or before their last working day (local time).
+
+    Only a manager's entry gets here (``_authorise``): a missed punch of the last days is
+    entered so those days are not judged absences; anything after the person left is refused.
+    """
+    assert employee.left_on is not None  # _authorise refused an inactive person without one
+    department = await session.get(Department, employee.department_id)
+    zone = department.timezone if department is not None else "Asia/Shanghai"
+    if clock.local_date(at, zone) > employee.left_on:
+        raise ValidationFailedError(
+            f"employee {employee.id} left on {employee.left_on.isoformat()}: a punch after the "
+            f"end of that day ({zone}) is refused",
+            errors=[{"field": "at", "message": f"on or before {employee.left_on.isoformat()}"}],
+        )
 
 
 def _check_direction(direction: str) -> str:
@@ -450,6 +478,8 @@ async def _store(
     employee = await _employee(session, data, cache)
     source, oldest = _authorise(sender, employee, data)
     check_instant(data.at, now, oldest=oldest)
+    if not employee.active:
+        await _check_before_leaving(session, employee, data.at)
     fingerprint = _fingerprint(employee.id, data, source)
     key = data.idempotency_key
     if key is not None:

@@ -188,6 +188,28 @@ async def set_active(session: AsyncSession, actor: Principal, user_id: int, acti
     return user
 
 
+async def follow_employee(session: AsyncSession, employee_id: int, *, active: bool) -> User | None:
+    """Disable or re-enable the login of an employee who left or came back (the caller commits).
+
+    Someone who has left must not sign in, and the tokens they already hold must stop working:
+    disabling refuses both (``authenticate``, ``load_principal``), and the password version is
+    bumped as a reset does, so re-enabling the login later does not bring old tokens back.
+    Returns the user, or None when the employee has no login.
+    """
+    user = await session.scalar(
+        select(User)
+        .where(User.employee_id == employee_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if user is None:
+        return None
+    if not active:
+        user.password_version = (user.password_version or 0) + 1
+    user.active = active
+    return user
+
+
 def _require_acceptable(new: str) -> None:
     """422 naming every way a new password falls short."""
     problems = password_problems(new)

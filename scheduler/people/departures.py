@@ -7,6 +7,11 @@ still gives them a shift or leave after that day gets a new derived published ve
 cells cleared; when a person moves team, the old team's rosters get the same from the day of the
 move (the new team's manager rosters them; shifts before the move stay where they were worked).
 
+Requests still open for days the person will not work are closed in the same transaction
+(``close_open_requests``): pending leave is cancelled through its approval, approved leave that
+begins after the leaving day is cancelled (its balance is given back), and open swaps are
+cancelled, so none can be approved for a day after the person left. Each carries the reason.
+
 Each derived version's problem learns the fact (the person is "no longer employed", or "no
 longer in this team", from that day), so the version is not counted as breaking the person's
 contract and a draft made from it cannot put them back. The staffing rules the clearing newly
@@ -21,10 +26,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.approvals import service as approvals
 from scheduler.auth.principal import Principal
+from scheduler.leave.models import ACTIVE_STATUSES, LeaveRequest
 from scheduler.leave.service import SHORTFALL_RULES
 from scheduler.people.models import Employee
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
@@ -37,6 +44,7 @@ from scheduler.rosters.versions import (
     problem_of,
     violation_json,
 )
+from scheduler.swaps.models import OPEN_SWAP_STATUSES, SwapClaim, SwapRequest
 from solver.check import check
 from solver.io import problem_to_dict
 from solver.problem import Leave
@@ -202,3 +210,99 @@ async def _restate(
         {**violation_json(v), "roster_id": roster.id, "repair": f"/rosters/{roster.id}/repair"}
         for v in newly_broken(old, new)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedRequest:
+    """A leave request or swap closed because its person left: what it was and what it is now."""
+
+    kind: str
+    id: int
+    approval_id: int | None
+    was: str
+    status: str
+    first_date: dt.date
+    last_date: dt.date
+
+
+@dataclass(slots=True)
+class Closing:
+    """Requests closed, and approved leave left as it is (it began on or before the last day)."""
+
+    closed: list[ClosedRequest] = field(default_factory=list)
+    kept: list[LeaveRequest] = field(default_factory=list)
+
+
+async def close_open_requests(
+    session: AsyncSession, actor: Principal, employee: Employee, first_day: dt.date, reason: str
+) -> Closing:
+    """Close every request of ``employee`` that still holds a day from ``first_day`` on.
+
+    Left open, pending leave could be approved after the person left (and counted as leave used
+    in a leave payout), and a swap would fail only at approval. So, in the caller's transaction:
+    pending leave touching such a day is cancelled through its approval (audited with
+    ``reason``, the dates and balance freed); approved leave that begins on or after
+    ``first_day`` is cancelled the same way, giving the balance back (run after ``clear_from``,
+    its days are no longer on the roster, so no shift is given back); approved leave that began
+    before is kept, since its earlier days were taken, and returned so the caller can say so.
+    Open swaps with a date from ``first_day`` on are cancelled: an accepted one through its
+    approval, a proposed one (no approval yet) here, with ``reason`` as its answer and its
+    shifts' claims released, as a decline does. Rows are handled in id order.
+    """
+    out = Closing()
+    leaves = await session.scalars(
+        select(LeaveRequest)
+        .where(
+            LeaveRequest.employee_id == employee.id,
+            LeaveRequest.status.in_(ACTIVE_STATUSES),
+            LeaveRequest.end_date >= first_day,
+        )
+        .order_by(LeaveRequest.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    for leave in list(leaves.all()):
+        was = leave.status
+        if (was == "approved" and leave.start_date < first_day) or leave.approval_id is None:
+            out.kept.append(leave)
+            continue
+        await approvals.cancel_in_transaction(
+            session, leave.approval_id, actor, reason, approved_too=was == "approved"
+        )
+        out.closed.append(
+            ClosedRequest(
+                "leave",
+                leave.id,
+                leave.approval_id,
+                was,
+                leave.status,
+                leave.start_date,
+                leave.end_date,
+            )
+        )
+    swaps = await session.scalars(
+        select(SwapRequest)
+        .where(
+            SwapRequest.status.in_(OPEN_SWAP_STATUSES),
+            or_(SwapRequest.requester_id == employee.id, SwapRequest.colleague_id == employee.id),
+            or_(SwapRequest.requester_date >= first_day, SwapRequest.colleague_date >= first_day),
+        )
+        .order_by(SwapRequest.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    for swap in list(swaps.all()):
+        was = swap.status
+        if swap.approval_id is not None:
+            await approvals.cancel_in_transaction(session, swap.approval_id, actor, reason)
+        else:
+            swap.status = "cancelled"
+            swap.response_note = reason
+            swap.revision += 1
+            await session.execute(delete(SwapClaim).where(SwapClaim.swap_id == swap.id))
+        days = [d for d in (swap.requester_date, swap.colleague_date) if d is not None]
+        out.closed.append(
+            ClosedRequest("swap", swap.id, swap.approval_id, was, swap.status, min(days), max(days))
+        )
+    await session.flush()
+    return out

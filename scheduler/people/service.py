@@ -3,7 +3,8 @@
 Deactivating someone records their last working day (``left_on``) and a team move its first
 day; either clears the person's later cells from the published rosters in the same transaction
 (``scheduler.people.departures``), so nobody is expected at work, or counted in coverage, after
-they left the department or the team.
+they left the department or the team. Leaving also closes the person's open requests for later
+days and disables their login (signing them out everywhere); coming back re-enables the login.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.auth.principal import Principal
+from scheduler.auth.service import follow_employee
 from scheduler.db.paging import Page, paginate
 from scheduler.errors import ConflictError, NotFoundError, ValidationFailedError
 from scheduler.org.models import Department, Team
-from scheduler.people.departures import RosterEffects, clear_from
+from scheduler.people.departures import (
+    ClosedRequest,
+    RosterEffects,
+    clear_from,
+    close_open_requests,
+)
 from scheduler.people.models import CONTRACT_KINDS, Employee
 from scheduler.rosters.availability import NO_LONGER_EMPLOYED, NO_LONGER_IN_TEAM
 from scheduler.shifts import clock
@@ -216,6 +223,8 @@ class EmployeeUpdate:
 
     employee: Employee
     rosters: RosterEffects = field(default_factory=RosterEffects)
+    #: Leave requests and swaps closed because the person left.
+    closed: list[ClosedRequest] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -277,9 +286,12 @@ async def update_employee(
     the department's time zone) and clears every later shift and leave day from the published
     rosters; changing ``team_id`` clears the old team's rosters from ``moved_from`` (default
     today) on. Each roster changed gets a new published version, listed in the answer with the
-    staffing rules it now breaks so the manager can ask for a repair. Re-activating clears
-    ``left_on`` but does not give back the shifts cleared when they left. The change and the
-    roster versions are one transaction.
+    staffing rules it now breaks so the manager can ask for a repair. Leaving also closes the
+    person's pending leave, approved leave beginning after ``left_on`` and open swaps touching a
+    later day (``close_open_requests``, audited with the reason "employee left on ..."), and
+    disables their login and existing tokens. Re-activating clears ``left_on`` and re-enables
+    the login but does not give back the shifts cleared or the requests closed when they left.
+    The change, the roster versions, the closed requests and the login are one transaction.
     """
     employee = await get_employee(session, actor, employee_id)
     actor.require(
@@ -319,6 +331,9 @@ async def update_employee(
     old_team = employee.team_id
     moving = merged.team_id != old_team
     move_day = moved_from if moved_from is not None else today
+    if not merged.active and employee.active and actor.employee_id == employee.id:
+        # Their own login would be disabled mid-request, as an admin may not disable their own.
+        errors.append({"field": "active", "message": "you cannot deactivate yourself"})
     if moved_from is not None and not moving:
         errors.append({"field": "from", "message": "a move date goes with a change of team_id"})
     elif moving and move_day < merged.hire_date:
@@ -362,6 +377,25 @@ async def update_employee(
         )
         result.rosters.versions += effects.versions
         result.rosters.shortfall += effects.shortfall
+        # After the clearing: approved leave cancelled now finds its days off the roster and
+        # gives no shift back after the person left.
+        reason = (
+            f"employee left on {merged.left_on.isoformat()}"
+            if merged.left_on is not None
+            else f"employee deactivated before their hire date ({merged.hire_date.isoformat()})"
+        )
+        closing = await close_open_requests(session, actor, employee, first_day, reason)
+        result.closed = closing.closed
+        for leave in closing.kept:
+            result.notes.append(
+                f"approved leave request {leave.id} ({leave.start_date.isoformat()} to "
+                f"{leave.end_date.isoformat()}) began before they left and is kept: its days "
+                f"after {first_day - dt.timedelta(days=1)} still count against the balance"
+            )
+    if was_active and not merged.active:
+        user = await follow_employee(session, employee.id, active=False)
+        if user is not None:
+            result.notes.append(f"login {user.username!r} disabled and signed out everywhere")
     if merged.active and not was_active:
         result.notes.append(
             "re-activated"
@@ -370,9 +404,12 @@ async def update_employee(
                 if had_left_on
                 else ""
             )
-            + "; shifts cleared when they left are not given back: roster them again (a repair "
-            "or a draft of each roster)"
+            + "; shifts cleared and requests closed when they left are not given back: roster "
+            "them again (a repair or a draft of each roster)"
         )
+        user = await follow_employee(session, employee.id, active=True)
+        if user is not None:
+            result.notes.append(f"login {user.username!r} enabled again (sign in afresh)")
     if moving and old_team is not None:
         names = {
             t.id: t.name

@@ -14,17 +14,31 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select, update
+import pytest
+from sqlalchemy import func, select, update
 
+from scheduler.approvals.models import ApprovalEvent
+from scheduler.attendance import punches
+from scheduler.auth.models import User
+from scheduler.auth.service import principal_of
+from scheduler.errors import ValidationFailedError
 from scheduler.people.models import Employee
 from scheduler.rosters.models import RosterVersion
 from scheduler.rosters.store import cells_of
 from scheduler.shifts.clock import local_today
+from scheduler.swaps.models import SwapClaim, SwapRequest
 from tests.api import attendance_data
-from tests.api.conftest import World
+from tests.api.conftest import PASSWORD, World
 from tests.api.helpers import assert_problem, snapshot
-from tests.api.requests_setup import SM, Client, grid
-from tests.api.roster_setup import configure, prepare_team, wait_for_job
+from tests.api.requests_setup import (
+    SM,
+    Client,
+    decide,
+    file_leave,
+    grid,
+    publish_team_roster,
+)
+from tests.api.roster_setup import MONTH, configure, prepare_team, wait_for_job
 
 ZONE = "Asia/Shanghai"
 NAMES = {"early": "早班", "late": "晚班"}
@@ -324,3 +338,254 @@ async def test_attendance_judges_no_absence_after_the_last_working_day(
     absent = [d["date"] for d in month["days"] if d["status"] == "absent"]
     assert absent == [d.isoformat() for d in worked]
     assert month["summary"]["absences"] == len(worked)
+
+
+async def test_leaving_closes_open_leave_and_swaps_of_later_days_with_the_reason(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    roster_id = await publish_team_roster(client, world, sessionmaker)
+    _, cells = await grid(sessionmaker, roster_id)
+    people = sorted({e for e, _ in cells})
+    days = sorted({d for _, d in cells})
+    # a works early on d while b is late (a same-day swap), c works on d2 while a is free.
+    a, b, d = next(
+        (a, b, d)
+        for d in days[1:]
+        for a in people
+        for b in people
+        if cells[(a, d)] == "early" and cells[(b, d)] == "late"
+    )
+    c, d2 = next(
+        (c, d2)
+        for d2 in days[1:]
+        for c in people
+        if d2 != d and c != a and cells[(c, d2)] is not None and cells[(a, d2)] is None
+    )
+    ua, uc = f"u{a}", f"u{c}"
+    proposed = await client.post(
+        "/swaps",
+        json={"date": d.isoformat(), "colleague_id": b, "colleague_date": d.isoformat()},
+        headers=world.headers(ua),
+    )
+    assert proposed.status_code == 201, proposed.text
+    given = await client.post(
+        "/swaps", json={"date": d2.isoformat(), "colleague_id": a}, headers=world.headers(uc)
+    )
+    assert given.status_code == 201, given.text
+    accepted = await client.post(
+        f"/swaps/{given.json()['id']}/accept", json={}, headers=world.headers(ua)
+    )
+    assert accepted.status_code == 200, accepted.text
+    swap_approval = accepted.json()["approval_id"]
+
+    # Leave in the month after the roster (counted on the calendar): a week from its 2nd Monday.
+    first = dt.date.fromisoformat(f"{MONTH}-01")
+    after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    mon = after + dt.timedelta(days=7 + (7 - after.weekday()) % 7)
+    annual = await file_leave(client, world, ua, type="annual", start_date=mon, end_date=mon)
+    assert annual.status_code == 201, annual.text
+    assert (await decide(client, world, "manager", annual.json()["approval_id"])).status_code == 200
+    tue = mon + dt.timedelta(days=1)
+    personal = await file_leave(client, world, ua, type="personal", start_date=tue, end_date=tue)
+    assert personal.status_code == 201, personal.text
+    long = await file_leave(
+        client,
+        world,
+        ua,
+        type="unpaid",
+        start_date=mon + dt.timedelta(days=2),
+        end_date=mon + dt.timedelta(days=4),
+    )
+    assert long.status_code == 201, long.text
+    assert (await decide(client, world, "manager", long.json()["approval_id"])).status_code == 200
+    waiting = await client.get(
+        f"/approvals/{long.json()['approval_id']}", headers=world.headers("hr")
+    )
+    assert (waiting.json()["status"], waiting.json()["current_step"]) == ("pending", 1)
+    balance_url = f"/employees/{a}/leave-balances"
+    used = await client.get(balance_url, params={"year": mon.year}, headers=world.headers("hr"))
+    assert [b["used"] for b in used.json() if b["kind"] == "annual"] == [1.0]
+
+    today = _today()
+    r = await client.patch(
+        f"/employees/{a}",
+        json={"active": False, "left_on": today.isoformat()},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    closed = {(c["kind"], c["id"]): c for c in r.json()["closed_requests"]}
+    assert {k: (c["was"], c["status"]) for k, c in closed.items()} == {
+        ("leave", annual.json()["id"]): ("approved", "cancelled"),
+        ("leave", personal.json()["id"]): ("pending", "cancelled"),
+        ("leave", long.json()["id"]): ("pending", "cancelled"),
+        ("swap", proposed.json()["id"]): ("proposed", "cancelled"),
+        ("swap", given.json()["id"]): ("accepted", "cancelled"),
+    }
+    assert closed[("swap", given.json()["id"])]["approval_id"] == swap_approval
+
+    # Each approval ends "cancelled" by the manager, and the trail says why.
+    reason = f"employee left on {today.isoformat()}"
+    aids = [annual.json()["approval_id"], personal.json()["approval_id"]]
+    aids += [long.json()["approval_id"], swap_approval]
+    async with sessionmaker() as s:
+        for aid in aids:
+            event = await s.scalar(
+                select(ApprovalEvent)
+                .where(ApprovalEvent.request_id == aid)
+                .order_by(ApprovalEvent.id.desc())
+                .limit(1)
+            )
+            assert event is not None
+            assert (event.action, event.to_status, event.comment) == ("cancel", "cancelled", reason)
+            assert event.actor_id == world.users["manager"].id
+        swap = await s.get(SwapRequest, proposed.json()["id"])
+        assert swap is not None
+        assert (swap.status, swap.response_note) == ("cancelled", reason)
+        claims = await s.scalar(
+            select(func.count())
+            .select_from(SwapClaim)
+            .where(SwapClaim.swap_id.in_([proposed.json()["id"], given.json()["id"]]))
+        )
+        assert claims == 0
+
+    # Nothing can be approved any more, and the approved annual day is back in the balance.
+    assert_problem(await decide(client, world, "manager", personal.json()["approval_id"]), 409)
+    assert_problem(await decide(client, world, "hr", long.json()["approval_id"]), 409)
+    assert_problem(await decide(client, world, "manager", swap_approval), 409)
+    used = await client.get(balance_url, params={"year": mon.year}, headers=world.headers("hr"))
+    assert [b["used"] for b in used.json() if b["kind"] == "annual"] == [0.0]
+
+
+async def test_a_leaver_cannot_sign_in_or_use_old_tokens_until_reactivated(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    agent = world.employees["agent"].id
+    old = world.headers("agent")
+    assert (await client.get("/me", headers=old)).status_code == 200
+    login = {"username": "agent", "password": PASSWORD}
+    assert (await client.post("/auth/login", json=login)).status_code == 200
+
+    r = await client.patch(
+        f"/employees/{agent}",
+        json={"active": False, "left_on": _today().isoformat()},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    assert "login 'agent' disabled and signed out everywhere" in r.json()["notes"]
+    refused = assert_problem(await client.post("/auth/login", json=login), 401)
+    wrong = assert_problem(
+        await client.post("/auth/login", json={"username": "agent", "password": "nope-nope"}), 401
+    )
+    assert refused["detail"] == wrong["detail"]  # no hint that the account exists
+    assert_problem(await client.get("/me", headers=old), 401)
+
+    r = await client.patch(
+        f"/employees/{agent}", json={"active": True}, headers=world.headers("manager")
+    )
+    assert r.status_code == 200, r.text
+    assert "login 'agent' enabled again (sign in afresh)" in r.json()["notes"]
+    fresh = await client.post("/auth/login", json=login)
+    assert fresh.status_code == 200, fresh.text
+    token = fresh.json()["access_token"]
+    assert (
+        await client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 200
+    # A token from before leaving stays signed out.
+    assert_problem(await client.get("/me", headers=old), 401)
+
+    # A manager cannot deactivate themself (their own login would go with it).
+    await _link_manager(sessionmaker, world)
+    r = await client.patch(
+        f"/employees/{world.users['manager'].employee_id}",
+        json={"active": False},
+        headers=world.headers("manager"),
+    )
+    assert_problem(r, 422, field="active")
+
+
+async def _link_manager(sm: SM, world: World) -> None:
+    """Give the manager's login an employee row."""
+    async with sm() as s:
+        emp = Employee(
+            staff_no="CS900",
+            name="Boss",
+            department_id=world.cs_id,
+            hire_date=dt.date(2020, 1, 1),
+            flags=[],
+        )
+        s.add(emp)
+        await s.flush()
+        await s.execute(
+            update(User).where(User.id == world.users["manager"].id).values(employee_id=emp.id)
+        )
+        await s.commit()
+        world.users["manager"].employee_id = emp.id
+
+
+async def test_a_manager_enters_a_missed_punch_of_the_last_working_day_but_not_after(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    agent = world.employees["agent"].id
+    left = _today() - dt.timedelta(days=2)
+    await attendance_data.publish(
+        sessionmaker, world.cs_id, left.replace(day=1), {agent: {left: "early"}}
+    )
+    r = await client.patch(
+        f"/employees/{agent}",
+        json={"active": False, "left_on": left.isoformat()},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    manager = world.headers("manager")
+
+    def punch(direction: str, at: str, **extra: Any) -> dict[str, Any]:
+        return {"employee_id": agent, "direction": direction, "at": at, **extra}
+
+    day = left.isoformat()
+    for body in (
+        punch("in", f"{day}T08:30:00+08:00", reason="forgot"),
+        punch("out", f"{day}T17:30:00+08:00", reason="forgot"),
+    ):
+        ok = await client.post("/attendance/punches", json=body, headers=manager)
+        assert ok.status_code == 201, ok.text
+    month = await client.get(
+        f"/attendance/employees/{agent}", params={"month": f"{left:%Y-%m}"}, headers=manager
+    )
+    assert month.status_code == 200, month.text
+    [judged] = [x for x in month.json()["days"] if x["date"] == day]
+    assert judged["status"] == "on_time", judged
+
+    before = await snapshot(sessionmaker)
+    # After the end of the last day (local time: 16:30 UTC is 00:30 the next day in Shanghai).
+    for at in (f"{left + dt.timedelta(days=1)}T00:00:00+08:00", f"{day}T16:30:00+00:00"):
+        assert_problem(
+            await client.post(
+                "/attendance/punches", json=punch("in", at, reason="x"), headers=manager
+            ),
+            422,
+            field="at",
+        )
+    # A manager's entry still needs a reason.
+    assert_problem(
+        await client.post(
+            "/attendance/punches", json=punch("in", f"{day}T09:00:00+08:00"), headers=manager
+        ),
+        422,
+        field="reason",
+    )
+    # The person's own punch is refused (their login is disabled; the rule holds regardless).
+    async with sessionmaker() as s:
+        user = await s.get(User, world.users["agent"].id)
+        assert user is not None
+        own = punches.Sender.of_user(principal_of(user))
+        with pytest.raises(ValidationFailedError, match="not active"):
+            await punches.record_punch(
+                s,
+                own,
+                punches.PunchData(
+                    direction="in",
+                    at=dt.datetime.fromisoformat(f"{day}T12:00:00+08:00"),
+                    employee_id=agent,
+                ),
+            )
+    assert await snapshot(sessionmaker) == before
