@@ -44,7 +44,8 @@ class EmployeePatch(Input):
     ``left_on`` goes with ``active: false``: the person's last working day (default today in the
     department's time zone; not before the hire date, not after today). Every later shift and
     leave day is cleared from the published rosters. ``from`` goes with a change of ``team_id``:
-    the first day in the new team (default today); the old team's published rosters lose the
+    the first day in the new team (default today; not a future day: the team changes at once,
+    so a planned move is made on its day); the old team's published rosters lose the
     person's cells from that day on. Re-activating clears ``left_on``; cleared shifts stay cleared.
     """
 

@@ -343,6 +343,17 @@ async def update_employee(
                 "message": f"must not be before the hire date ({merged.hire_date.isoformat()})",
             }
         )
+    elif moving and move_day > today:
+        # The team changes now: until a future day the old team's published rosters would
+        # still have the person while the new team's solves roster them too (two rosters of
+        # record for one person). Move them on the day, or from a day already begun.
+        errors.append(
+            {
+                "field": "from",
+                "message": f"{move_day.isoformat()} is after today ({today.isoformat()} in the "
+                "department's time zone): change the team on the day of the move",
+            }
+        )
     errors += field_problems(merged) + await _check_team(
         session, merged.team_id, merged.department_id
     )

@@ -199,6 +199,7 @@ async def test_a_bad_leaving_or_move_date_is_refused_and_nothing_changes(
         ({"left_on": _today().isoformat()}, 422, "left_on"),
         ({"active": False, "left_on": "last friday"}, 400, "left_on"),
         ({"team_id": world.team_b, "from": "2024-02-01"}, 422, "from"),
+        ({"team_id": world.team_b, "from": tomorrow.isoformat()}, 422, "from"),
         ({"from": _today().isoformat()}, 422, "from"),
     ]
     for body, status, field in cases:
@@ -269,7 +270,7 @@ async def test_a_team_move_clears_later_shifts_from_the_old_teams_roster(
     roster_id = await _publish_solved(client, world, month)
     zhou = await _employee_id(sessionmaker, "Zhou Jie")
     before, cells = await grid(sessionmaker, roster_id)
-    moved = month.replace(day=10)
+    moved = _today()  # a move takes effect on its day: next month's shifts all go
     his = {d: code for (e, d), code in cells.items() if e == zhou}
     assert any(code is not None for d, code in his.items() if d >= moved)
 
