@@ -41,7 +41,7 @@ SETTINGS: dict[str, Any] = {
     "intervals": [
         {"name": "handover", "start": "15:00", "end": "17:30", "minimum": 4, "target": 4}
     ],
-    "solver": {"time_limit_s": 3},
+    "solver": {"time_limit_s": 2},
 }
 
 
