@@ -102,20 +102,10 @@ async def event_count(sm: SM, approval_id: int, action: str) -> int:
         )
 
 
-async def publish_team_roster(client: Client, world: World, sm: SM) -> int:
-    """Team A's generated December roster, published; a login for every member."""
-    ids = await prepare_team(sm, world)
-    await configure(client, world)
-    job = await generate(client, world)
-    assert job["status"] == "succeeded", job
-    r = await client.post(
-        f"/rosters/{job['roster_id']}/versions/{job['result_version']}/publish",
-        json={},
-        headers=world.headers("manager"),
-    )
-    assert r.status_code == 200, r.text
+async def add_member_logins(sm: SM, world: World, employee_ids: list[int]) -> None:
+    """An agent login ``u<id>`` for each employee, known to ``world.headers``."""
     async with sm() as s:
-        for emp in ids[1:]:
+        for emp in employee_ids:
             user = User(
                 username=f"u{emp}",
                 password_hash="x",
@@ -128,6 +118,21 @@ async def publish_team_roster(client: Client, world: World, sm: SM) -> int:
             s.add(user)
             world.users[f"u{emp}"] = user
         await s.commit()
+
+
+async def publish_team_roster(client: Client, world: World, sm: SM) -> int:
+    """Team A's generated December roster, published; a login for every member."""
+    ids = await prepare_team(sm, world)
+    await configure(client, world)
+    job = await generate(client, world)
+    assert job["status"] == "succeeded", job
+    r = await client.post(
+        f"/rosters/{job['roster_id']}/versions/{job['result_version']}/publish",
+        json={},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    await add_member_logins(sm, world, ids[1:])
     world.users[f"u{world.employees['agent'].id}"] = world.users["agent"]
     return int(job["roster_id"])
 

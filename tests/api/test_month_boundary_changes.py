@@ -17,13 +17,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from scheduler.auth.models import User
 from scheduler.people.models import Employee
 from scheduler.rosters.store import published_version
 from scheduler.rosters.versions import check_version
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
-from tests.api.requests_setup import SM, Client, decide, grid, publish_team_roster
+from tests.api.requests_setup import (
+    SM,
+    Client,
+    add_member_logins,
+    decide,
+    grid,
+    publish_team_roster,
+)
 from tests.api.roster_setup import configure, generate, prepare_team, wait_for_job
 
 DEC_30, DEC_31, JAN_1 = dt.date(2026, 12, 30), dt.date(2026, 12, 31), dt.date(2027, 1, 1)
@@ -219,20 +225,7 @@ async def test_a_cover_that_improves_a_contract_shortfall_lists_no_violation(
     assert job["status"] == "succeeded", job
     roster_id = int(job["roster_id"])
     await _publish(client, world, roster_id, job["result_version"])
-    async with sessionmaker() as s:
-        for emp in ids[1:]:
-            user = User(
-                username=f"u{emp}",
-                password_hash="x",
-                display_name=f"u{emp}",
-                role="agent",
-                department_id=world.cs_id,
-                employee_id=emp,
-                active=True,
-            )
-            s.add(user)
-            world.users[f"u{emp}"] = user
-        await s.commit()
+    await add_member_logins(sessionmaker, world, ids[1:])
 
     # Chen works two days fewer than the contract's 18 in the roster of record.
     _, cells = await grid(sessionmaker, roster_id)
