@@ -20,14 +20,15 @@ demo: install
 serve: install
 	$(BIN)/rota serve
 
-## The whole suite on PostgreSQL, then the database tests once more on SQLite.
+## The whole suite on PostgreSQL, then the database tests once more on SQLite; each on every
+## core (pytest-xdist: each worker process has its own test database).
 test: install test-pg test-sqlite
 
 test-pg: install
-	ROTA_TEST_DATABASE_URL="$$(.ci/ensure-postgres)" $(BIN)/pytest -q
+	ROTA_TEST_DATABASE_URL="$$(.ci/ensure-postgres)" $(BIN)/pytest -q -n auto
 
 test-sqlite: install
-	ROTA_TEST_DATABASE_URL=sqlite $(BIN)/pytest -q -m db
+	ROTA_TEST_DATABASE_URL=sqlite $(BIN)/pytest -q -n auto -m db
 
 lint: install
 	$(BIN)/ruff check .
