@@ -42,6 +42,7 @@ def _employee_fields(e: Employee) -> dict[str, Any]:
         name=e.name,
         department_id=e.department_id,
         team_id=e.team_id,
+        team_since=e.team_since,
         hire_date=e.hire_date,
         active=e.active,
         left_on=e.left_on,

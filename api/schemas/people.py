@@ -85,6 +85,9 @@ class EmployeeOut(Output):
     name: str
     department_id: int
     team_id: int | None
+    #: The day the person moved into their team (None: since the hire date); the team's rosters
+    #: keep them off every earlier day.
+    team_since: dt.date | None
     hire_date: dt.date
     active: bool
     #: Last working day of someone who left (inactive employees deactivated with a date).

@@ -720,7 +720,11 @@ async def _restate_leave(
     fact = Leave(
         str(leave.employee_id), leave.start_date, leave.end_date, leave_reason(leave.type_code)
     )
-    problem = problem_with_leave(problem_of(version), employee, fact, approved=approved)
+    roster = await session.get(Roster, version.roster_id)
+    assert roster is not None
+    problem = problem_with_leave(
+        problem_of(version), employee, fact, approved=approved, team_id=roster.team_id
+    )
     version.problem = problem_to_dict(problem)
     report = check(problem, assignment_of(await cells_of(session, version.id)))
     version.objective = report.objective

@@ -193,7 +193,7 @@ async def _restate(
     problem = problem_of(version)
     fact = Leave(str(employee.id), max(first_day, problem.start), problem.end, reason)
     if fact.start <= fact.end:
-        problem = problem_with_leave(problem, employee, fact, approved=True)
+        problem = problem_with_leave(problem, employee, fact, approved=True, team_id=roster.team_id)
     version.problem = problem_to_dict(problem)
     report = check(problem, assignment_of(await cells_of(session, version.id)))
     version.objective = report.objective

@@ -46,6 +46,9 @@ class Employee(IdMixin, TimestampMixin, Base):
     #: The last working day of someone who left (set when deactivated, cleared when re-activated).
     #: Rosters keep them off every later day, so attendance never expects them after it.
     left_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: The day the person joined their current team, when that was after the hire date (a team
+    #: move). The team's rosters keep them off every earlier day: the old team rostered those.
+    team_since: Mapped[dt.date | None] = mapped_column(Date)
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     contract_kind: Mapped[str] = mapped_column(String(10), default="days")
     #: Minimum per month, in days or in hours as ``contract_kind`` says.

@@ -364,6 +364,9 @@ async def update_employee(
     for key, value in changes.items():
         setattr(employee, key, sorted(set(value)) if key == "flags" else value)
     employee.left_on = merged.left_on
+    if moving:
+        # The new team's rosters keep the person off the days before the move (the old team's).
+        employee.team_since = move_day if merged.team_id is not None else None
     # The row is written (and locked) before any roster changes: a concurrent change of the
     # same employee fails here with a 409 instead of after the rosters were changed twice.
     await session.flush()

@@ -1,7 +1,8 @@
 """Who cannot work when: the hard facts a roster must respect besides its rules.
 
 Every source of unavailability is gathered here (employment dates: before the hire date, and
-after the last working day of someone who left; approved full-day leave from
+after the last working day of someone who left; on a team's rosters, before the day the person
+joined the team; approved full-day leave from
 ``scheduler.leave``), so the solver, the repair and the checker of manual edits all see the
 same facts. Half-day leave does not free the day's shift (the person works the other half), so
 it is not a fact here.
@@ -41,6 +42,19 @@ NOT_YET_HIRED = "not yet hired"
 NO_LONGER_EMPLOYED = "no longer employed"
 #: Why a person who moved to another team is off their old team's roster from the move on.
 NO_LONGER_IN_TEAM = "no longer in this team"
+#: Why a person who moved into a team is off its roster before the move (the old team's days).
+NOT_YET_IN_TEAM = "not yet in this team"
+
+
+def rostered_from(e: Employee, team_id: int | None) -> dt.date:
+    """The first day a roster of ``team_id`` (None: a whole department's) may have ``e`` on it.
+
+    The hire date, or for a team's roster of someone who moved into it, the day of the move: the
+    days before belong to the old team's roster.
+    """
+    if team_id is not None and e.team_id == team_id and e.team_since is not None:
+        return max(e.hire_date, e.team_since)
+    return e.hire_date
 
 
 def leave_reason(type_code: str) -> str:
@@ -53,15 +67,34 @@ def leave_reason(type_code: str) -> str:
 
 
 async def unavailability(
-    session: AsyncSession, employees: list[Employee], start: dt.date, end: dt.date
+    session: AsyncSession,
+    employees: list[Employee],
+    start: dt.date,
+    end: dt.date,
+    *,
+    team_id: int | None = None,
 ) -> list[Unavailable]:
-    """Every fact that keeps one of ``employees`` off the roster between two dates."""
+    """Every fact that keeps one of ``employees`` off a roster between two dates.
+
+    ``team_id`` is the roster's team (None for a whole department's): someone who moved into it
+    is off its days before the move.
+    """
     facts: list[Unavailable] = []
     for e in employees:
         if e.hire_date > start:
             facts.append(
                 Unavailable(
                     e.id, start, min(end, e.hire_date - dt.timedelta(days=1)), NOT_YET_HIRED
+                )
+            )
+        joined = rostered_from(e, team_id)
+        if joined > max(start, e.hire_date):
+            facts.append(
+                Unavailable(
+                    e.id,
+                    max(start, e.hire_date),
+                    min(end, joined - dt.timedelta(days=1)),
+                    NOT_YET_IN_TEAM,
                 )
             )
         if e.left_on is not None and e.left_on < end:

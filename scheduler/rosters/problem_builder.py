@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from scheduler.errors import ValidationFailedError
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar as dept_calendar
-from scheduler.rosters.availability import Unavailable, unavailability
+from scheduler.rosters.availability import Unavailable, rostered_from, unavailability
 from scheduler.rosters.config import WEEKDAYS, load_config
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.store import Scope, cells_of, month_end, published_version
@@ -104,6 +104,8 @@ def prorated_contract(
     end: dt.date,
     off_days: Collection[dt.date],
     longest_shift_minutes: int,
+    *,
+    team_id: int | None = None,
 ) -> Contract:
     """The person's contract limits for the part of ``start``..``end`` they can be rostered.
 
@@ -111,8 +113,9 @@ def prorated_contract(
     work in full must not ask the whole of it, or a recent hire makes the month infeasible and
     approved leave publishes a "contract minimum" breach of the person on leave. Two rules:
 
-    * Days not employed (before the hire date) shrink both limits in proportion to the days
-      employed: the minimum rounded down, the maximum rounded up, since a fraction of a day
+    * Days not employed (before the hire date), and on a team's roster the days before the
+      person joined the team (``team_id``: they worked for the old team), shrink both limits in
+      proportion to the days employed: the minimum rounded down, the maximum rounded up, since a fraction of a day
       cannot be worked and rounding towards the looser limit never makes a month impossible
       that the full contract allowed. Hired on 20 Nov (11 of 30 days), 18-23 days becomes 6-9.
     * Each day off the roster while employed (approved leave of any type, sick leave included,
@@ -131,9 +134,10 @@ def prorated_contract(
         end: Last day of the horizon (inclusive).
         off_days: Days the person cannot be rostered (leave, not yet hired); others are ignored.
         longest_shift_minutes: Length of the department's longest shift type.
+        team_id: The roster's team (None for a whole department's roster).
     """
     horizon = (end - start).days + 1
-    first = max(start, e.hire_date)
+    first = max(start, rostered_from(e, team_id))
     employed = max(0, (end - first).days + 1)
     credited = len({d for d in off_days if first <= d <= end})
     per_day = longest_shift_minutes if e.contract_kind == "hours" else 1
@@ -180,7 +184,12 @@ def _off_days(leave: Iterable[Leave], staff_id: str, start: dt.date, end: dt.dat
 
 
 def problem_with_leave(
-    problem: RosterProblem, employee: Employee, leave: Leave, *, approved: bool
+    problem: RosterProblem,
+    employee: Employee,
+    leave: Leave,
+    *,
+    approved: bool,
+    team_id: int | None,
 ) -> RosterProblem:
     """A version's problem after ``leave`` of ``employee`` was approved, or called off.
 
@@ -189,7 +198,8 @@ def problem_with_leave(
     against the person's full contract minimum. This adds the leave as a fact (or removes it
     when the leave is called off) and restates the person's limits with
     :func:`prorated_contract`, so the derived version is judged as a fresh solve of the month
-    would judge it. The person's current contract is used, as a fresh solve would.
+    would judge it. The person's current contract is used, as a fresh solve would; ``team_id``
+    is the version's roster's team (see :func:`prorated_contract`).
     """
     sid = str(employee.id)
     if sid not in problem.staff_index:
@@ -212,7 +222,7 @@ def problem_with_leave(
         )
     off = _off_days(facts, sid, problem.start, problem.end)
     longest = max(s.minutes for s in problem.shift_types)
-    fresh = prorated_contract(employee, problem.start, problem.end, off, longest)
+    fresh = prorated_contract(employee, problem.start, problem.end, off, longest, team_id=team_id)
     staff = tuple(
         replace(
             q,
@@ -239,29 +249,36 @@ async def _neighbour_cells(
     staff_ids: Collection[str],
     codes: Collection[str],
 ) -> list[HistoryCell]:
-    """The cells of ``first`` .. ``stop`` (excluded) in the neighbouring month's roster of record.
+    """The cells of ``first`` .. ``stop`` (excluded) in the neighbouring month's rosters of record.
 
     ``first`` .. ``stop`` lies within one month (at most a week at either end of the horizon);
-    a month with no published roster gives nothing.
+    a month with no published roster gives nothing. Every roster of record of the department is
+    read, not only this scope's: someone who moved into the team at the month's start worked
+    last month's final week on their old team's roster, and the rest rules hold across that too.
+    A day with a shift on one roster and none on another (the move's day) counts as worked.
     """
-    neighbour = await session.scalar(
+    neighbours = await session.scalars(
         select(Roster).where(
-            Roster.scope_key == roster.scope_key, Roster.month == first.replace(day=1)
+            Roster.department_id == roster.department_id, Roster.month == first.replace(day=1)
         )
     )
-    record = await published_version(session, neighbour.id) if neighbour is not None else None
-    if record is None:
-        return []
-    stmt = select(RosterCell).where(
-        RosterCell.version_id == record.id, RosterCell.date >= first, RosterCell.date < stop
-    )
-    return [
-        HistoryCell(
-            str(cell.employee_id), cell.date, cell.shift_code if cell.shift_code in codes else None
+    found: dict[tuple[str, dt.date], str | None] = {}
+    for neighbour in neighbours.all():
+        record = await published_version(session, neighbour.id)
+        if record is None:
+            continue
+        stmt = select(RosterCell).where(
+            RosterCell.version_id == record.id,
+            RosterCell.date >= first,
+            RosterCell.date < stop,
+            RosterCell.employee_id.in_([int(i) for i in staff_ids]),
         )
-        for cell in (await session.scalars(stmt)).all()
-        if str(cell.employee_id) in staff_ids
-    ]
+        for cell in (await session.scalars(stmt)).all():
+            key = (str(cell.employee_id), cell.date)
+            shift = cell.shift_code if cell.shift_code in codes else None
+            if found.get(key) is None:
+                found[key] = shift
+    return [HistoryCell(pid, day, shift) for (pid, day), shift in sorted(found.items())]
 
 
 def _demand_row(config: dict[str, Any], kind: str, day: dt.date) -> dict[str, Any]:
@@ -364,7 +381,8 @@ async def build_problem(
             min_on_duty=int(m.get("min_on_duty", 1)),
         )
 
-    facts: list[Unavailable] = await unavailability(session, employees, start, end)
+    team_id = scope.team.id if scope.team is not None else None
+    facts: list[Unavailable] = await unavailability(session, employees, start, end, team_id=team_id)
     leave = tuple(
         Leave(str(f.employee_id), max(f.start, start), min(f.end, end), f.reason)
         for f in facts
@@ -445,7 +463,9 @@ async def build_problem(
                     name=e.name,
                     team=e.team.name if e.team is not None else None,
                     flags=frozenset(e.flags or []),
-                    contract=prorated_contract(e, start, end, off_days[e.id], longest_shift),
+                    contract=prorated_contract(
+                        e, start, end, off_days[e.id], longest_shift, team_id=team_id
+                    ),
                     fairness_group=fairness_group(e, horizon - len(off_days[e.id]), horizon),
                 )
                 for e in employees

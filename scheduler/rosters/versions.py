@@ -480,7 +480,9 @@ async def _refuse_undoing(
             select(Employee).where(Employee.id.in_({c.employee_id for c in draft_cells}))
         )
     )
-    for fact in await unavailability(session, people, roster.month, month_end(roster.month)):
+    for fact in await unavailability(
+        session, people, roster.month, month_end(roster.month), team_id=roster.team_id
+    ):
         day = fact.start
         while day <= fact.end:
             blocked.setdefault(

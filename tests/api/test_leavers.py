@@ -22,11 +22,14 @@ from scheduler.attendance import punches
 from scheduler.auth.models import User
 from scheduler.auth.service import principal_of
 from scheduler.errors import ValidationFailedError
+from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
-from scheduler.rosters.models import RosterVersion
-from scheduler.rosters.store import cells_of
+from scheduler.rosters.models import Roster, RosterVersion
+from scheduler.rosters.problem_builder import build_problem
+from scheduler.rosters.store import Scope, cells_of
 from scheduler.shifts.clock import local_today
 from scheduler.swaps.models import SwapClaim, SwapRequest
+from solver.problem import RosterProblem
 from tests.api import attendance_data
 from tests.api.conftest import PASSWORD, World
 from tests.api.helpers import assert_problem, snapshot
@@ -304,6 +307,94 @@ async def test_a_team_move_clears_later_shifts_from_the_old_teams_roster(
     assert view.status_code == 200, view.text
     [row] = [p for p in view.json()["people"] if p["employee_id"] == zhou]
     assert (row["team_id"], row["team_name"]) == (world.team_a, "A")
+
+
+async def _team_b_problem(sm: SM, world: World, month: dt.date) -> RosterProblem:
+    """The problem a solve of team B's ``month`` would get."""
+    async with sm() as s:
+        department = await s.get(Department, world.cs_id)
+        team = await s.get(Team, world.team_b)
+        assert department is not None
+        assert team is not None
+        scope = Scope(department=department, team=team)
+        roster = Roster(
+            department_id=department.id, team_id=team.id, scope_key=scope.key, month=month
+        )
+        return (await build_problem(s, roster, scope)).problem
+
+
+async def test_the_new_team_rosters_a_mover_only_from_the_move_with_a_prorated_contract(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    await prepare_team(sessionmaker, world)
+    await configure(client, world)
+    zhou = await _employee_id(sessionmaker, "Zhou Jie")
+    async with sessionmaker() as s:
+        await s.execute(
+            update(Employee).where(Employee.id == zhou).values(contract_min=18, contract_max=22)
+        )
+        await s.commit()
+    moved = _today()
+    r = await client.patch(
+        f"/employees/{zhou}",
+        json={"team_id": world.team_b, "from": moved.isoformat()},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["team_since"] == moved.isoformat()
+
+    # Team A's roster of record has him until the move: team B's may not roster him before it.
+    month = moved.replace(day=1)
+    problem = await _team_b_problem(sessionmaker, world, month)
+    blocked = {
+        month + dt.timedelta(days=i)
+        for lv in problem.leave
+        if lv.staff_id == str(zhou)
+        for i in range((lv.start - month).days, (lv.end - month).days + 1)
+    }
+    assert blocked == {month + dt.timedelta(days=i) for i in range((moved - month).days)}
+    assert {lv.reason for lv in problem.leave if lv.staff_id == str(zhou)} <= {
+        "not yet in this team"
+    }
+    # His contract asks only the move's share of the month, as for a hire on that day.
+    horizon = (problem.end - problem.start).days + 1
+    in_team = (problem.end - moved).days + 1
+    contract = problem.staff[problem.staff_index[str(zhou)]].contract
+    assert (contract.min_days, contract.max_days) == (
+        18 * in_team // horizon,
+        -(-22 * in_team // horizon),
+    )
+    # From the next month on he is simply a member.
+    nxt = _next_month()
+    assert [lv for lv in (await _team_b_problem(sessionmaker, world, nxt)).leave] == []
+
+
+async def test_a_move_at_a_month_start_keeps_the_old_teams_last_week_as_history(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    await prepare_team(sessionmaker, world)
+    await configure(client, world)
+    month = _next_month()
+    roster_id = await _publish_solved(client, world, month)
+    zhou = await _employee_id(sessionmaker, "Zhou Jie")
+    _, cells = await grid(sessionmaker, roster_id)
+    after = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    # The state a move to team B on the first of the month after gives (made directly: the API
+    # takes a move on its day, which is weeks away).
+    async with sessionmaker() as s:
+        await s.execute(
+            update(Employee)
+            .where(Employee.id == zhou)
+            .values(team_id=world.team_b, team_since=after)
+        )
+        await s.commit()
+
+    problem = await _team_b_problem(sessionmaker, world, after)
+    # Rest and days in a row across the month end see the week he worked for team A.
+    assert {(h.date, h.shift_id) for h in problem.history if h.staff_id == str(zhou)} == {
+        (d, code) for (e, d), code in cells.items() if e == zhou and d >= after - dt.timedelta(7)
+    }
+    assert [lv for lv in problem.leave if lv.staff_id == str(zhou)] == []
 
 
 async def test_attendance_judges_no_absence_after_the_last_working_day(
