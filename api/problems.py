@@ -266,9 +266,19 @@ def handle_pool_timeout(request: Request[Any, Any, Any], exc: PoolTimeoutError) 
 
 
 def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Response[Any]:
-    """SQLite's driver refuses integers beyond 64 bits with OverflowError: a client's number."""
+    """A client's number or date beyond what can be stored or computed with.
+
+    SQLite's driver refuses integers beyond 64 bits with OverflowError; date arithmetic near the
+    calendar's end (a day after 9999-12-31) raises it too. The routes bound the dates they know
+    of; this answers any other such date as the client's mistake rather than a 500.
+    """
     if "too large to convert" in str(exc) or "int too big" in str(exc):
         return _number_out_of_range(request)
+    if "date value out of range" in str(exc):
+        log.info("date_out_of_range", path=request.url.path)
+        return problem_response(
+            request, 422, "a date in the request is too far in the past or future"
+        )
     return handle_unexpected(request, exc)
 
 

@@ -64,6 +64,9 @@ PROXY_ROLES = frozenset({Role.DEPT_MANAGER, Role.SUPERVISOR, Role.TEAM_LEAD})
 #: Hard rules that mean "too few people" after leave is marked.
 SHORTFALL_RULES = frozenset({"demand_minimum", "never_alone", "trainee_not_alone", "meeting"})
 MAX_RANGE_DAYS = 366
+#: How far from today a request's dates may lie: a year ahead to plan, a year back for the manager
+#: to record a past absence. Further is a typing mistake (9999-12-30), not a plan.
+HORIZON_DAYS = 366
 
 
 # ---------------------------------------------------------------- working days
@@ -234,6 +237,22 @@ def _shape_errors(lt: LeaveType, data: LeaveInput) -> list[dict[str, Any]]:
     return errors
 
 
+def _within_horizon(data: LeaveInput, today: dt.date) -> None:
+    """422 for dates more than :data:`HORIZON_DAYS` from today (checked before any arithmetic)."""
+    latest = today + dt.timedelta(days=HORIZON_DAYS)
+    earliest = today - dt.timedelta(days=HORIZON_DAYS)
+    errors = [
+        {"field": name, "message": f"between {earliest.isoformat()} and {latest.isoformat()}"}
+        for name, value in (("start_date", data.start_date), ("end_date", data.end_date))
+        if not earliest <= value <= latest
+    ]
+    if errors:
+        raise ValidationFailedError(
+            f"leave is asked for at most {HORIZON_DAYS} days ahead (or recorded as far back)",
+            errors=errors,
+        )
+
+
 async def _overlapping(
     session: AsyncSession, employee_id: int, data: LeaveInput
 ) -> LeaveRequest | None:
@@ -327,6 +346,7 @@ async def file_leave(
     if errors := _shape_errors(lt, data):
         raise ValidationFailedError("the leave request is not valid", errors=errors)
     today = approvals.local_today(department.timezone)
+    _within_horizon(data, today)
     _who_files(actor, employee, lt, data, today)
     if lt.min_notice_days and not data.emergency:
         first = today + dt.timedelta(days=lt.min_notice_days)

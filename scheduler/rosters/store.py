@@ -7,6 +7,7 @@ read-only; changes go through ``versions`` (drafts, edits, publish) and ``jobs``
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -29,16 +30,28 @@ def month_end(value: dt.date) -> dt.date:
     return first_next - dt.timedelta(days=1)
 
 
+#: The years a month may name. Rosters, attendance and exports of other years are typing mistakes
+#: ("26-11", "9999-12"), and a month at the calendar's end would overflow the week after it that
+#: the month-boundary rules read.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
 def parse_month(text: str) -> dt.date:
     """``"2026-12"`` to 2026-12-01, or a 422 naming the field."""
-    try:
-        year, month = text.split("-")
-        return dt.date(int(year), int(month), 1)
-    except ValueError as exc:
+    found = _MONTH.fullmatch(text.strip())
+    if found is None:
         raise ValidationFailedError(
             f"month {text!r} is not YYYY-MM",
             errors=[{"field": "month", "message": "expected YYYY-MM, e.g. 2026-12"}],
-        ) from exc
+        )
+    year = int(found.group(1))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailedError(
+            f"month {text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR}",
+            errors=[{"field": "month", "message": f"a year from {FIRST_YEAR} to {LAST_YEAR}"}],
+        )
+    return dt.date(year, int(found.group(2)), 1)
 
 
 def scope_key(department_id: int, team_id: int | None) -> str:
