@@ -50,10 +50,10 @@ def fmt_unavailable(reason: str) -> str:
     """How a reason for being unavailable reads after "is": ``"on approved leave"``.
 
     A reason is usually something a person is *on* ("approved leave", "sick leave"); one that
-    already states the person's condition ("not yet hired", "no longer employed") reads as it
-    is. Without this, every sentence that names the reason said "is on not yet hired".
+    already states the person's condition ("not yet hired", "no longer employed", "on a rest
+    day within approved annual leave") reads as it is. Without this, every sentence that names the reason said "is on not yet hired".
     """
-    if reason.startswith(("not ", "no longer ")):
+    if reason.startswith(("not ", "no longer ", "on ")):
         return reason
     return f"on {reason}"
 

@@ -5,7 +5,8 @@ after the last working day of someone who left; on a team's rosters, before the 
 joined the team; approved full-day leave from
 ``scheduler.leave``), so the solver, the repair and the checker of manual edits all see the
 same facts. Half-day leave does not free the day's shift (the person works the other half), so
-it is not a fact here.
+it is not a fact here. The rest days inside a leave's range (days its request did not count)
+are facts too, without an absence: the person is away, and those days are their rest days.
 """
 
 from __future__ import annotations
@@ -66,6 +67,40 @@ def leave_reason(type_code: str) -> str:
     return f"approved {type_code} leave"
 
 
+def rest_within(reason: str) -> str:
+    """The reason a rest day inside a leave's range gives: "on a rest day within approved ...".
+
+    A request counts only its working days (a weekend inside Friday-to-Monday leave is not
+    leave); when the roster is solved after the leave was approved, those days stay rest days,
+    so the roster, the request and attendance agree on the days of leave taken.
+    """
+    return f"on a rest day within {reason}"
+
+
+def _runs(lv: LeaveRequest, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date, bool]]:
+    """The leave's days within ``start``..``end`` as runs of (first, last, is a leave day).
+
+    A leave day is one the request counted when filed (its stored day plan); a request without
+    a plan (none are filed so) counts every day.
+    """
+    counted = {
+        dt.date.fromisoformat(str(p["date"]))
+        for p in (lv.schedule or [])
+        if isinstance(p, dict) and p.get("counted")
+    }
+    planned = bool(lv.schedule)
+    runs: list[tuple[dt.date, dt.date, bool]] = []
+    day, last = max(start, lv.start_date), min(end, lv.end_date)
+    while day <= last:
+        on_leave = day in counted or not planned
+        if runs and runs[-1][2] == on_leave and runs[-1][1] == day - dt.timedelta(days=1):
+            runs[-1] = (runs[-1][0], day, on_leave)
+        else:
+            runs.append((day, day, on_leave))
+        day += dt.timedelta(days=1)
+    return runs
+
+
 async def unavailability(
     session: AsyncSession,
     employees: list[Employee],
@@ -115,13 +150,15 @@ async def unavailability(
             )
         )
         for lv in leave.all():
-            facts.append(
-                Unavailable(
-                    lv.employee_id,
-                    max(start, lv.start_date),
-                    min(end, lv.end_date),
-                    leave_reason(lv.type_code),
-                    absence=lv.type_code,
+            reason = leave_reason(lv.type_code)
+            for first, last, on_leave in _runs(lv, start, end):
+                facts.append(
+                    Unavailable(
+                        lv.employee_id,
+                        first,
+                        last,
+                        reason if on_leave else rest_within(reason),
+                        absence=lv.type_code if on_leave else None,
+                    )
                 )
-            )
     return facts

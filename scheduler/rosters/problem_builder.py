@@ -22,7 +22,12 @@ from sqlalchemy.orm import selectinload
 from scheduler.errors import ValidationFailedError
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar as dept_calendar
-from scheduler.rosters.availability import Unavailable, rostered_from, unavailability
+from scheduler.rosters.availability import (
+    Unavailable,
+    rest_within,
+    rostered_from,
+    unavailability,
+)
 from scheduler.rosters.config import WEEKDAYS, load_config
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.store import Scope, cells_of, month_end, published_version
@@ -215,7 +220,7 @@ def problem_with_leave(
             for lv in problem.leave
             if not (
                 lv.staff_id == sid
-                and lv.reason == leave.reason
+                and lv.reason in (leave.reason, rest_within(leave.reason))
                 and leave.start <= lv.start
                 and lv.end <= leave.end
             )
@@ -390,7 +395,11 @@ async def build_problem(
     )
     longest_shift = max(s.minutes for s in shift_types)
     horizon = (end - start).days + 1
-    off_days = {e.id: _off_days(leave, str(e.id), start, end) for e in employees}
+    # Rest days inside a leave's range keep the person off the roster but are not leave: they
+    # neither count toward the contract minimum nor shrink what the person could work.
+    credited = tuple(lv for lv in leave if not lv.reason.startswith(rest_within("")))
+    off_days = {e.id: _off_days(credited, str(e.id), start, end) for e in employees}
+    blocked = {(e.id, d) for e in employees for d in _off_days(leave, str(e.id), start, end)}
     absences: dict[tuple[int, dt.date], str] = {}
     for f in facts:
         if f.absence is None:
@@ -416,8 +425,8 @@ async def build_problem(
     if lock_from is not None:
         for cell in await cells_of(session, lock_from.id):
             if cell.locked and str(cell.employee_id) in staff_ids and start <= cell.date <= end:
-                if (cell.employee_id, cell.date) in absences:
-                    continue  # leave approved since the lock: the leave wins
+                if (cell.employee_id, cell.date) in blocked:
+                    continue  # leave (or a move, a departure) since the lock: the fact wins
                 locks.append(
                     Lock(
                         str(cell.employee_id),
