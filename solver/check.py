@@ -83,6 +83,19 @@ def to_grid(
                     Violation("unknown_shift", f"unknown shift {sid!r}", pid, day, sid, hard=True)
                 )
                 continue
+            if problem.shift_types[k].retired:
+                problems.append(
+                    Violation(
+                        "unknown_shift",
+                        f"{problem.staff[e].name}: {problem.shift_types[k].name} on "
+                        f"{fmt_day(day)} is a shift type no longer in use",
+                        pid,
+                        day,
+                        sid,
+                        hard=True,
+                    )
+                )
+                continue
             grid[e][d] = k
     return grid, problems
 

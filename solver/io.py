@@ -198,7 +198,10 @@ def problem_from_dict(data: Any) -> RosterProblem:
     for i, raw in enumerate(_list(top["shift_types"], "shift_types")):
         w = f"shift_types[{i}]"
         row = _obj(
-            raw, w, {"id", "name", "start", "end", "late", "never_alone"}, {"id", "start", "end"}
+            raw,
+            w,
+            {"id", "name", "start", "end", "late", "never_alone", "retired"},
+            {"id", "start", "end"},
         )
         start = parse_hhmm(_str(row["start"], f"{w}.start"), f"{w}.start")
         end = parse_hhmm(_str(row["end"], f"{w}.end"), f"{w}.end")
@@ -212,6 +215,7 @@ def problem_from_dict(data: Any) -> RosterProblem:
                 end,
                 late=bool(row.get("late", False)),
                 never_alone=bool(row.get("never_alone", False)),
+                retired=bool(row.get("retired", False)),
             )
         )
     staff = []
@@ -415,6 +419,7 @@ def problem_to_dict(p: RosterProblem) -> dict[str, Any]:
                 "end": format_hhmm(s.end_minute if s.end_minute <= 1440 else s.end_minute - 1440),
                 "late": s.late,
                 "never_alone": s.never_alone,
+                **({"retired": True} if s.retired else {}),
             }
             for s in p.shift_types
         ],

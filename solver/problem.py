@@ -67,6 +67,9 @@ class ShiftType:
         late: Counts as a late shift for the fairness rule on late shifts.
         never_alone: Must be staffed by zero or at least two people (DOMAIN.md:
             the late shift leaves together).
+        retired: No longer rostered (a department switched the type off): known only so that
+            the neighbouring rosters' shifts of this type (``history``, ``following``) count as
+            worked days for the rest rules across the month boundary. Never assigned.
     """
 
     id: str
@@ -75,6 +78,7 @@ class ShiftType:
     end_minute: int
     late: bool = False
     never_alone: bool = False
+    retired: bool = False
 
     def __post_init__(self) -> None:
         """Validate the times."""
@@ -630,9 +634,11 @@ class RosterProblem:
         ]
 
     def allowed_shifts(self, e: int) -> list[int]:
-        """Shift indices person ``e`` may work at all (contract max > 0)."""
+        """Shift indices person ``e`` may work at all (not retired, contract max > 0)."""
         limits = self.staff[e].contract.max_shifts
-        return [k for k, s in enumerate(self.shift_types) if limits.get(s.id, 1) > 0]
+        return [
+            k for k, s in enumerate(self.shift_types) if not s.retired and limits.get(s.id, 1) > 0
+        ]
 
     @cached_property
     def forbidden_pairs(self) -> dict[int, frozenset[tuple[int, int]]]:

@@ -438,8 +438,20 @@ async def build_problem(
     # The rules look across both month ends: back into last month's roster of record, and
     # forward into next month's when that was published first (a re-solve or repair late in
     # the month must fit the roster people already have for the 1st).
+    # A shift of a type since switched off is still a day worked: such types join the problem
+    # as retired (never assigned), so the rest rules see those days.
+    retired = {
+        s.code: s
+        for s in await session.scalars(
+            select(ShiftTypeRow).where(
+                ShiftTypeRow.department_id == scope.department.id,
+                ShiftTypeRow.active.is_(False),
+            )
+        )
+    }
+    worked_codes = codes | set(retired)
     history = await _neighbour_cells(
-        session, roster, start - dt.timedelta(days=HISTORY_DAYS), start, staff_ids, codes
+        session, roster, start - dt.timedelta(days=HISTORY_DAYS), start, staff_ids, worked_codes
     )
     following = await _neighbour_cells(
         session,
@@ -447,7 +459,21 @@ async def build_problem(
         end + dt.timedelta(days=1),
         end + dt.timedelta(days=1 + HISTORY_DAYS),
         staff_ids,
-        codes,
+        worked_codes,
+    )
+    seen = {h.shift_id for h in (*history, *following)}
+    shift_types += tuple(
+        ShiftType(
+            s.code,
+            s.name,
+            s.start_minute,
+            s.end_minute,
+            late=s.late,
+            never_alone=s.never_alone,
+            retired=True,
+        )
+        for code, s in sorted(retired.items())
+        if code in seen
     )
 
     ref = None

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from solver import HistoryCell, Lock, RuleSetting, ShiftDemand, SolveStatus, check
+from solver import HistoryCell, Lock, RuleSetting, ShiftDemand, ShiftType, SolveStatus, check
 from solver.io import problem_from_dict, problem_to_dict
-from solver.testing import cell, day, demand, people, problem, solve_checked
+from solver.testing import EARLY, LATE, cell, day, demand, people, problem, solve_checked
 
 INFEASIBLE = {"explain_infeasible": False}
 
@@ -61,3 +61,27 @@ def test_following_round_trips_and_is_validated() -> None:
     bad["following"] = {"a0": {date(2026, 12, 1).isoformat(): "early"}}  # inside the horizon
     with pytest.raises(ValueError, match="following"):
         problem_from_dict(bad)
+
+
+MID = ShiftType("mid", "mid shift", 11 * 60, 20 * 60, retired=True)
+
+
+def test_a_retired_shift_type_in_last_month_is_a_day_worked_and_never_assigned() -> None:
+    # a0 worked six mid shifts up to 30 Nov; the department has since switched "mid" off.
+    six = tuple(HistoryCell("a0", day(-i), "mid") for i in range(1, 7))
+    p = problem(
+        2,
+        people(1),
+        shifts=(EARLY, LATE, MID),
+        history=six,
+        shift_demand=demand(2, "early", 0, 1),
+    )
+    sol = solve_checked(p)
+    assert (cell(sol, "a0", 0), cell(sol, "a0", 1)) == (None, "early")  # a seventh day waits
+    report = check(p, {"a0": {day(0): "early"}})
+    assert [v.rule for v in report.hard_violations] == ["max_consecutive_days"]
+    # Nobody is given the retired type, and a hand edit that does is a hard violation.
+    edit = check(p, {"a0": {day(1): "mid"}})
+    assert [v.rule for v in edit.hard_violations] == ["unknown_shift"]
+    assert "no longer in use" in edit.hard_violations[0].message
+    assert problem_from_dict(problem_to_dict(p)).shift_types == p.shift_types
