@@ -111,6 +111,7 @@ def prorated_contract(
     longest_shift_minutes: int,
     *,
     team_id: int | None = None,
+    calendar: Calendar | None = None,
 ) -> Contract:
     """The person's contract limits for the part of ``start``..``end`` they can be rostered.
 
@@ -131,7 +132,11 @@ def prorated_contract(
       breach. Under this rule approving leave can never break the contract of the person on
       leave: each leave day removes at most one shift and lowers the minimum by one.
 
-    Statutory holidays do not change the limits (working one is a soft cost, not a fact).
+    * Statutory holidays are paid days off: each one on a weekday of the days employed lowers
+      the minimum like a leave day, less one for each make-up working day (调休) there. Without
+      this a month like February 2027 (16 working days after the Spring Festival) asked 18 days
+      of an 18-23 contract, and the solver filled the gap with shifts nobody needed on
+      holidays and weekends. Working a holiday stays possible (a soft cost).
 
     Args:
         e: The employee (contract kind, limits, hire date).
@@ -140,11 +145,23 @@ def prorated_contract(
         off_days: Days the person cannot be rostered (leave, not yet hired); others are ignored.
         longest_shift_minutes: Length of the department's longest shift type.
         team_id: The roster's team (None for a whole department's roster).
+        calendar: The month's holidays and make-up working days (None: no holiday credit).
     """
     horizon = (end - start).days + 1
     first = max(start, rostered_from(e, team_id))
     employed = max(0, (end - first).days + 1)
-    credited = len({d for d in off_days if first <= d <= end})
+    off = {d for d in off_days if first <= d <= end}
+    credited = len(off)
+    if calendar is not None:
+        days = [first + dt.timedelta(days=i) for i in range(employed)]
+        holidays = sum(
+            1
+            for d in days
+            if calendar.is_holiday(d)
+            and d.weekday() not in calendar.weekend_weekdays
+            and d not in off
+        )
+        credited += max(0, holidays - sum(1 for d in days if d in calendar.makeup_workdays))
     per_day = longest_shift_minutes if e.contract_kind == "hours" else 1
     unit = 60 if e.contract_kind == "hours" else 1
     low = None
@@ -227,7 +244,15 @@ def problem_with_leave(
         )
     off = _off_days(facts, sid, problem.start, problem.end)
     longest = max(s.minutes for s in problem.shift_types)
-    fresh = prorated_contract(employee, problem.start, problem.end, off, longest, team_id=team_id)
+    fresh = prorated_contract(
+        employee,
+        problem.start,
+        problem.end,
+        off,
+        longest,
+        team_id=team_id,
+        calendar=problem.calendar,
+    )
     staff = tuple(
         replace(
             q,
@@ -486,6 +511,7 @@ async def build_problem(
                 )
         ref = ReferenceRoster(cells=rows, change_weight=5)
 
+    calendar = Calendar(holidays=cal.holidays, makeup_workdays=cal.makeup_workdays, meeting=meeting)
     try:
         problem = RosterProblem(
             start=start,
@@ -499,7 +525,13 @@ async def build_problem(
                     team=e.team.name if e.team is not None else None,
                     flags=frozenset(e.flags or []),
                     contract=prorated_contract(
-                        e, start, end, off_days[e.id], longest_shift, team_id=team_id
+                        e,
+                        start,
+                        end,
+                        off_days[e.id],
+                        longest_shift,
+                        team_id=team_id,
+                        calendar=calendar,
                     ),
                     fairness_group=fairness_group(e, horizon - len(off_days[e.id]), horizon),
                 )
@@ -507,9 +539,7 @@ async def build_problem(
             ),
             shift_demand=tuple(shift_demand),
             interval_demand=tuple(interval_demand),
-            calendar=Calendar(
-                holidays=cal.holidays, makeup_workdays=cal.makeup_workdays, meeting=meeting
-            ),
+            calendar=calendar,
             leave=leave,
             locks=tuple(locks),
             history=tuple(history),
