@@ -106,6 +106,7 @@ def problem_response(
 
 
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 _AT_PATH = re.compile(r" - at `\$\.?([^`]*)`")
 
 
@@ -117,8 +118,10 @@ def _validation_errors(extra: Any) -> list[dict[str, Any]]:
             message = str(item.get("message") or "")
             key = item.get("key")
             if item.get("source") == "body":
-                if m := _UNKNOWN_FIELD.search(message):
+                if m := _UNKNOWN_FIELD.search(message) or _MISSING_FIELD.search(message):
                     key = m.group(1)
+                    if (at := _AT_PATH.search(message)) and at.group(1) not in ("", "data"):
+                        key = f"{at.group(1).removeprefix('data.')}.{key}"
                 elif m := _AT_PATH.search(message):
                     key = m.group(1) or key
                     message = _AT_PATH.sub("", message)

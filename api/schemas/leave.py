@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 
 class LeaveIn(Input):
@@ -14,7 +14,7 @@ class LeaveIn(Input):
     type: str
     start_date: dt.date
     end_date: dt.date
-    employee_id: int | None = None
+    employee_id: Id | None = None
     half: Literal["am", "pm"] | None = None
     reason: str | None = None
     emergency: bool = False

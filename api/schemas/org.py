@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
@@ -27,7 +27,7 @@ class OrganisationOut(Output):
 class DepartmentIn(Input):
     """A new department."""
 
-    organisation_id: int
+    organisation_id: Id
     name: Name
     code: Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9_-]+$")]
     timezone: str = "Asia/Shanghai"

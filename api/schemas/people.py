@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 StaffNo = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -26,9 +26,9 @@ class EmployeeIn(Input):
 
     staff_no: StaffNo
     name: PersonName
-    department_id: int
+    department_id: Id
     hire_date: dt.date
-    team_id: int | None = None
+    team_id: Id | None = None
     active: bool = True
     flags: list[Flag] = msgspec.field(default_factory=list)
     contract_kind: ContractKind = "days"
@@ -53,7 +53,7 @@ class EmployeePatch(Input):
     left_on: dt.date | msgspec.UnsetType = msgspec.UNSET
     moved_from: dt.date | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="from")
     name: PersonName | msgspec.UnsetType = msgspec.UNSET
-    team_id: int | msgspec.UnsetType | None = msgspec.UNSET
+    team_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     hire_date: dt.date | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
     flags: list[Flag] | msgspec.UnsetType = msgspec.UNSET

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 Month = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-12"])]
 HHMM = Annotated[str, msgspec.Meta(pattern=r"^\d{2}:\d{2}$", examples=["08:30", "24:00"])]
@@ -99,8 +99,8 @@ class RosterJobIn(Input):
     """Generate (or repair) the roster of a team or a whole department for a month."""
 
     month: Month
-    team_id: int | None = None
-    department_id: int | None = None
+    team_id: Id | None = None
+    department_id: Id | None = None
     time_limit_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] | None = None
 
 
@@ -163,7 +163,7 @@ class VersionSummaryOut(Output):
 class CellEditIn(Input):
     """One cell edit."""
 
-    employee_id: int
+    employee_id: Id
     date: dt.date
     action: Annotated[str, msgspec.Meta(pattern=r"^(assign|clear|lock|unlock)$")]
     shift_code: str | None = None

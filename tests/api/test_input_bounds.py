@@ -54,3 +54,37 @@ async def test_leave_years_away_is_422_naming_the_dates_and_stores_nothing(
     )
     assert_problem(r, 422, field="start_date")
     assert await snapshot(sessionmaker) == before
+
+
+async def test_a_missing_field_is_named_in_the_errors_list(client: Client, world: World) -> None:
+    r = await client.post(
+        "/leave-requests",
+        json={"type": "annual", "start_date": "2026-12-07"},
+        headers=world.headers("agent"),
+    )
+    body = assert_problem(r, 400)
+    assert [e["field"] for e in body["errors"]] == ["end_date"]
+    assert "end_date" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/leave-requests", {"type": "sick", "start_date": "2026-12-07"}, "employee_id"),
+        ("/roster-jobs", {"month": "2026-12"}, "team_id"),
+    ],
+)
+async def test_an_id_beyond_64_bits_in_a_body_is_named(
+    client: Client, world: World, path: str, body: dict[str, object], field: str
+) -> None:
+    payload = (
+        {**body, field: 10**20, "end_date": "2026-12-07"}
+        if "leave" in path
+        else {
+            **body,
+            field: 10**20,
+        }
+    )
+    r = await client.post(path, json=payload, headers=world.headers("manager"))
+    problem = assert_problem(r, 400)
+    assert [e["field"] for e in problem["errors"]] == [field]
