@@ -584,18 +584,47 @@ async def load_view(
     return view
 
 
+#: What an agent reads in a colleague's leave cell: that they are away, not why.
+PRIVATE_LEAVE = "leave"
+
+
+def for_viewer(view: RosterView, actor: Principal) -> RosterView:
+    """The view as ``actor`` may see it: an agent sees colleagues' leave without its type.
+
+    Staff need to know who works when (to swap, to hand over), but a leave type is personal:
+    "sick" on a colleague's day is health information the department keeps to managers and HR.
+    An agent's own row keeps its types.
+    """
+    if actor.role != Role.AGENT:
+        return view
+    people = [
+        row
+        if row.employee_id == actor.employee_id
+        else replace(
+            row,
+            cells=[
+                replace(c, leave=PRIVATE_LEAVE) if c.leave is not None else c for c in row.cells
+            ],
+        )
+        for row in view.people
+    ]
+    return replace(view, people=people)
+
+
 async def view_version(
     session: AsyncSession, actor: Principal, roster_id: int, number: int
 ) -> RosterView:
     """The view of version ``number`` of a roster, for the caller."""
     roster, version = await readable_version(session, actor, roster_id, number)
-    return await load_view(session, roster, version, violations=actor.role != Role.AGENT)
+    view = await load_view(session, roster, version, violations=actor.role != Role.AGENT)
+    return for_viewer(view, actor)
 
 
 async def view_current(session: AsyncSession, actor: Principal, roster_id: int) -> RosterView:
     """The view of a roster's current version (see :func:`current_version`)."""
     roster, version = await current_version(session, actor, roster_id)
-    return await load_view(session, roster, version, violations=actor.role != Role.AGENT)
+    view = await load_view(session, roster, version, violations=actor.role != Role.AGENT)
+    return for_viewer(view, actor)
 
 
 # --------------------------------------------------------------------------- diff

@@ -388,3 +388,29 @@ async def test_page_uses_cookie(client: Client, world: World, roster: RosterData
     assert r.status_code == 200, r.text
     assert "handover 15:00-17:30" in r.text
     assert "陈静" in r.text
+
+
+async def test_an_agent_sees_that_a_colleague_is_on_leave_but_not_why(
+    client: Client, world: World, roster: RosterData
+) -> None:
+    li = world.employees["agent"].id
+
+    async def leave_of(who: str) -> str | None:
+        r = await client.get(f"/rosters/{roster.roster_id}/versions/1", headers=world.headers(who))
+        assert r.status_code == 200, r.text
+        [row] = [p for p in r.json()["people"] if p["employee_id"] == li]
+        [cell] = [c for c in row["cells"] if c["date"] == LEAVE_DAY.isoformat()]
+        leave: str | None = cell["leave"]
+        return leave
+
+    assert await leave_of("manager") == "annual"
+    assert await leave_of("agent") == "annual"  # their own row
+    assert await leave_of("agent2") == "leave"  # a colleague's
+    csv_text = (
+        await client.get(
+            f"/rosters/{roster.roster_id}/versions/1/export",
+            params={"format": "csv"},
+            headers=world.headers("agent2"),
+        )
+    ).text
+    assert "annual" not in csv_text
