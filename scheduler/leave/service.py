@@ -237,6 +237,61 @@ def _shape_errors(lt: LeaveType, data: LeaveInput) -> list[dict[str, Any]]:
     return errors
 
 
+async def _joined(
+    session: AsyncSession, employee: Employee, department: Department, data: LeaveInput
+) -> list[LeaveRequest]:
+    """The person's pending or approved leave that makes one absence with this request.
+
+    DOMAIN.md: leave of three days or more climbs manager, HR and general manager, and sick
+    leave of two days or more needs a certificate. Four days asked as two requests of two, back
+    to back (or with only rest days between), are one absence of four days; judged one by one,
+    each would skip HR and the general manager. Half days join nothing.
+    """
+    if data.half:
+        return []
+    window = dt.timedelta(days=MAX_RANGE_DAYS)
+    nearby = list(
+        await session.scalars(
+            select(LeaveRequest)
+            .where(
+                LeaveRequest.employee_id == employee.id,
+                LeaveRequest.status.in_(ACTIVE_STATUSES),
+                LeaveRequest.half.is_(None),
+                LeaveRequest.end_date >= data.start_date - window,
+                LeaveRequest.start_date <= data.end_date + window,
+            )
+            .order_by(LeaveRequest.start_date)
+        )
+    )
+    if not nearby:
+        return []
+    lo = min(data.start_date, nearby[0].start_date)
+    hi = max(data.end_date, max(r.end_date for r in nearby))
+    working = {p.date for p in await day_plan(session, employee, department, lo, hi) if p.counted}
+
+    def touching(a_end: dt.date, b_start: dt.date) -> bool:
+        """Nothing but rest days lies between ``a_end`` and ``b_start``."""
+        return not any(
+            a_end + dt.timedelta(days=i) in working for i in range(1, (b_start - a_end).days)
+        )
+
+    joined: list[LeaveRequest] = []
+    first, last = data.start_date, data.end_date
+    grown = True
+    while grown:
+        grown = False
+        for r in nearby:
+            if r in joined:
+                continue
+            if (r.end_date < first and touching(r.end_date, first)) or (
+                r.start_date > last and touching(last, r.start_date)
+            ):
+                joined.append(r)
+                first, last = min(first, r.start_date), max(last, r.end_date)
+                grown = True
+    return sorted(joined, key=lambda r: r.start_date)
+
+
 def _within_horizon(data: LeaveInput, today: dt.date) -> None:
     """422 for dates more than :data:`HORIZON_DAYS` from today (checked before any arithmetic)."""
     latest = today + dt.timedelta(days=HORIZON_DAYS)
@@ -384,9 +439,15 @@ async def file_leave(
                 f"{max(entitled - used, 0):g} day(s) left, {days:g} asked",
                 errors=[{"field": "type", "message": f"{max(entitled - used, 0):g} day(s) left"}],
             )
+    joined = await _joined(session, employee, department, data)
+    absence = days + sum(r.days for r in joined)
+    same = [r for r in joined if r.type_code == lt.code]
     due = None
-    if lt.certificate_from_days is not None and days >= lt.certificate_from_days:
-        due = await first_working_day_after(session, employee, department, data.end_date)
+    if lt.certificate_from_days is not None and (
+        days + sum(r.days for r in same) >= lt.certificate_from_days
+    ):
+        last = max([data.end_date, *(r.end_date for r in same)])
+        due = await first_working_day_after(session, employee, department, last)
     leave = LeaveRequest(
         employee_id=employee.id,
         department_id=department.id,
@@ -417,8 +478,16 @@ async def file_leave(
         department_id=department.id,
         requester=actor,
         employee_id=employee.id,
-        days=days,
-        summary=f"{employee.name}: {lt.code} {span}" + (f" ({data.half})" if data.half else ""),
+        # One absence split into requests climbs the ladder its whole length asks for.
+        days=absence,
+        summary=f"{employee.name}: {lt.code} {span}"
+        + (f" ({data.half})" if data.half else "")
+        + (
+            f", with leave request {', '.join(str(r.id) for r in joined)} one absence of "
+            f"{absence:g} working days"
+            if joined
+            else ""
+        ),
     )
     leave.approval_id = request.id
     approvals.remember(session, actor, idem, 201, {"leave_request_id": leave.id})
