@@ -29,12 +29,13 @@ from scheduler.people.departures import (
     close_open_requests,
 )
 from scheduler.people.models import CONTRACT_KINDS, Employee
+from scheduler.people.onboarding import TRAINEE
 from scheduler.rosters.availability import NO_LONGER_EMPLOYED, NO_LONGER_IN_TEAM
 from scheduler.shifts import clock
 
 FLAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 #: Flags the roster rules read; others are free skills (e.g. "english", "chat").
-KNOWN_FLAGS = frozenset({"trainee"})
+KNOWN_FLAGS = frozenset({TRAINEE})
 
 
 @dataclass(slots=True)

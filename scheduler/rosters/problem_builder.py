@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.errors import ValidationFailedError
 from scheduler.people.models import Employee
+from scheduler.people.onboarding import roster_flags
 from scheduler.rosters import calendar as dept_calendar
 from scheduler.rosters.availability import (
     Unavailable,
@@ -523,7 +524,7 @@ async def build_problem(
                     id=str(e.id),
                     name=e.name,
                     team=e.team.name if e.team is not None else None,
-                    flags=frozenset(e.flags or []),
+                    flags=roster_flags(e, start, end),
                     contract=prorated_contract(
                         e,
                         start,
