@@ -146,6 +146,8 @@ class MyShiftOut(Output):
     absence: str | None
     roster_id: int
     version_number: int
+    #: Approved half-day leave ("am", "pm", "am+pm"): start and end are the half worked.
+    half_leave: str | None = None
 
 
 class CalendarLinkOut(Output):

@@ -162,3 +162,54 @@ async def unavailability(
                     )
                 )
     return facts
+
+
+@dataclass(frozen=True, slots=True)
+class HalfDay:
+    """Approved half-day leave: ``am`` (the first half of the day's shift) or ``pm``."""
+
+    half: str
+    type_code: str
+
+
+async def half_days(
+    session: AsyncSession, employee_id: int, start: dt.date, end: dt.date
+) -> dict[dt.date, list[HalfDay]]:
+    """A person's approved half-day leave between two dates, by date.
+
+    Half days are not facts of the roster (the person works the other half), but what they
+    are told must say which half: their shift list and calendar show the half they work.
+    """
+    rows = await session.scalars(
+        select(LeaveRequest)
+        .where(
+            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.status == "approved",
+            LeaveRequest.half.is_not(None),
+            LeaveRequest.start_date >= start,
+            LeaveRequest.start_date <= end,
+        )
+        .order_by(LeaveRequest.half)
+    )
+    out: dict[dt.date, list[HalfDay]] = {}
+    for lv in rows.all():
+        out.setdefault(lv.start_date, []).append(HalfDay(str(lv.half), lv.type_code))
+    return out
+
+
+def worked_part(
+    start_minute: int, end_minute: int, halves: list[HalfDay]
+) -> tuple[int, int] | None:
+    """The minutes of a shift left to work after half-day leave; None when both halves are off.
+
+    The halves split the shift at its midpoint, as the leave request stored them.
+    """
+    taken = {h.half for h in halves}
+    if {"am", "pm"} <= taken:
+        return None
+    mid = (start_minute + end_minute) // 2
+    if "am" in taken:
+        return mid, end_minute
+    if "pm" in taken:
+        return start_minute, mid
+    return start_minute, end_minute

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -23,6 +24,7 @@ from scheduler.errors import NotFoundError
 from scheduler.org.models import Department
 from scheduler.people.models import Employee
 from scheduler.rosters import store
+from scheduler.rosters.availability import HalfDay, half_days, worked_part
 from scheduler.shifts.clock import shift_instants
 
 #: The window a feed covers around today: enough history for "when did I work", a season ahead.
@@ -82,8 +84,12 @@ def build_feed(
     department: Department,
     cells: list[store.PublishedCell],
     now: dt.datetime,
+    halves: Mapping[dt.date, list[HalfDay]] | None = None,
 ) -> bytes:
-    """The VCALENDAR for a person's published cells: shifts with times, leave as all-day events."""
+    """The VCALENDAR for a person's published cells: shifts with times, leave as all-day events.
+
+    A shift with approved half-day leave is the half worked, its summary naming the leave.
+    """
     cal = icalendar.Calendar()
     cal.add("prodid", "-//rota//roster feed//EN")
     cal.add("version", "2.0")
@@ -99,22 +105,26 @@ def build_feed(
         event.add("uid", _event_uid(employee.id, cell.date))
         event.add("dtstamp", stamp)
         event.add("sequence", cell.version_number)
+        taken = (halves or {}).get(cell.date, []) if cell.shift_code is not None else []
+        part = None
         if cell.shift_code is not None and cell.shift is not None:
-            shift = cell.shift
-            start, end = shift_instants(
-                cell.date,
-                int(str(shift.get("start_minute", 0))),
-                int(str(shift.get("end_minute", 0))),
-                cell.timezone,
+            part = worked_part(
+                int(str(cell.shift.get("start_minute", 0))),
+                int(str(cell.shift.get("end_minute", 0))),
+                taken,
             )
-            name = str(shift.get("name") or cell.shift_code)
+        if cell.shift_code is not None and cell.shift is not None and part is not None:
+            start, end = shift_instants(cell.date, *part, cell.timezone)
+            name = str(cell.shift.get("name") or cell.shift_code)
+            if taken:
+                name += f" ({', '.join(f'{h.half.upper()} {h.type_code} leave' for h in taken)})"
             event.add("summary", name)
             event.add("dtstart", start)
             event.add("dtend", end)
             event.add("categories", [cell.shift_code])
             event.add("transp", "OPAQUE")
-        elif cell.absence:
-            event.add("summary", f"Leave: {cell.absence}")
+        elif cell.absence or taken:
+            event.add("summary", f"Leave: {cell.absence or taken[0].type_code}")
             event.add("dtstart", cell.date)
             event.add("dtend", cell.date + dt.timedelta(days=1))
             event.add("transp", "TRANSPARENT")
@@ -147,4 +157,6 @@ async def feed_for_token(session: AsyncSession, token: str, now: dt.datetime) ->
         today - dt.timedelta(days=DAYS_BACK),
         today + dt.timedelta(days=DAYS_AHEAD),
     )
-    return build_feed(employee, department, cells, now)
+    first, last = today - dt.timedelta(days=DAYS_BACK), today + dt.timedelta(days=DAYS_AHEAD)
+    halves = await half_days(session, employee.id, first, last)
+    return build_feed(employee, department, cells, now, halves)

@@ -28,6 +28,7 @@ from scheduler.errors import NotFoundError, PermissionDeniedError, ValidationFai
 from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar, store
+from scheduler.rosters.availability import half_days, worked_part
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.versions import assignment_of, problem_of, violation_json
 from scheduler.shifts.clock import shift_instants
@@ -694,6 +695,9 @@ class MyShift:
     absence: str | None
     roster_id: int
     version_number: int
+    #: Approved half-day leave on the shift: "am", "pm" or "am+pm"; start and end are then the
+    #: half the person works (both halves: no work, and ``absence`` names the leave).
+    half_leave: str | None = None
 
 
 async def my_shifts(
@@ -724,16 +728,22 @@ async def my_shifts(
             errors=[{"field": "to", "message": f"at most {MAX_MY_SHIFTS_DAYS} days after from"}],
         )
     out = []
+    halves = await half_days(session, employee.id, first, last)
     for cell in await store.published_cells_for_employee(session, employee.id, first, last):
         start_at = end_at = None
         name = None
+        absence = cell.absence
+        taken = halves.get(cell.date, []) if cell.shift_code is not None else []
         if cell.shift_code is not None and cell.shift is not None:
-            start_at, end_at = shift_instants(
-                cell.date,
+            part = worked_part(
                 int(str(cell.shift.get("start_minute", 0))),
                 int(str(cell.shift.get("end_minute", 0))),
-                cell.timezone,
+                taken,
             )
+            if part is not None:
+                start_at, end_at = shift_instants(cell.date, *part, cell.timezone)
+            else:
+                absence = taken[0].type_code
             name = str(cell.shift.get("name") or cell.shift_code)
         out.append(
             MyShift(
@@ -742,9 +752,10 @@ async def my_shifts(
                 shift_name=name,
                 start=start_at,
                 end=end_at,
-                absence=cell.absence,
+                absence=absence,
                 roster_id=cell.roster_id,
                 version_number=cell.version_number,
+                half_leave="+".join(sorted({h.half for h in taken})) or None,
             )
         )
     return out
