@@ -79,7 +79,9 @@ async def list_approvals(
 ) -> PageOut[ApprovalOut]:
     """Requests waiting for my decision (default), mine, or all (HR, GM; managers: department).
 
-    An unknown ``kind`` or ``status`` is a 422 listing the values it takes.
+    Each item carries the kind's ``details`` as the single view does (a swap's hard violations;
+    ``stale`` with its reason for a swap the roster no longer allows), so an approver can decide
+    from the list. An unknown ``kind`` or ``status`` is a 422 listing the values it takes.
     """
     require_one_of("kind", kind, sorted(known_kinds()))
     require_one_of("status", status, service.REQUEST_STATUSES)
@@ -94,7 +96,10 @@ async def list_approvals(
         limit=limit,
         offset=offset,
     )
-    items = [approval_out(await service.full_json(db_session, r)) for r in rows]
+    details = await service.describe_all(db_session, rows)
+    items = [
+        approval_out(await service.full_json(db_session, r), details.get(r.id, {})) for r in rows
+    ]
     return PageOut(items=items, total=total, limit=limit, offset=offset)
 
 

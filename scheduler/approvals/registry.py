@@ -10,7 +10,8 @@ imported the module yet. A new kind (attendance corrections) adds its module nam
 from __future__ import annotations
 
 import importlib
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +39,20 @@ class ApprovalHandler(Protocol):
 
     async def describe(self, session: AsyncSession, request: ApprovalRequest) -> dict[str, Any]:
         """What an approver needs to see besides the chain (the leave dates, a swap's violations)."""
+
+
+@runtime_checkable
+class BatchDescriber(Protocol):
+    """A handler that can also describe a page of requests at once (optional).
+
+    Lists show each request's details; a kind whose details cost queries per request (a swap
+    re-checked against its roster) loads what they share once. Keyed by approval request id.
+    """
+
+    async def describe_many(
+        self, session: AsyncSession, requests: Sequence[ApprovalRequest]
+    ) -> dict[int, dict[str, Any]]:
+        """``describe`` of every request given, by ``ApprovalRequest.id``."""
 
 
 #: Modules that register a handler when imported.

@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Awaitable
+from collections import defaultdict
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from scheduler.approvals.models import (
     ApprovalStep,
 )
 from scheduler.approvals.policy import chain_for, load_policy
-from scheduler.approvals.registry import handler_for
+from scheduler.approvals.registry import BatchDescriber, handler_for
 from scheduler.auth.models import User
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import DEPARTMENT_READERS, ORGANISATION_ROLES, Role
@@ -46,6 +47,7 @@ from scheduler.errors import (
     ValidationFailedError,
 )
 from scheduler.org.models import Department
+from scheduler.people.models import Employee
 from scheduler.shifts import clock
 
 #: (request status, action) -> the status after it. ``approve`` may also stay ``pending`` when
@@ -169,15 +171,37 @@ async def full_json(session: AsyncSession, request: ApprovalRequest) -> dict[str
 
 @dataclass(frozen=True, slots=True)
 class Capacity:
-    """A role, in a department (None: organisation-wide), the actor may decide steps of."""
+    """A role, in a department (None: organisation-wide), the actor may decide steps of.
+
+    A team lead "approves within the team when delegated" (DOMAIN.md): the delegation hands
+    them the manager's steps, but only for requests about members of their own team. Such a
+    capacity is ``team_only``, and ``team_id`` is the team of the lead's own employee record
+    (None: a lead without a team, who decides nothing by delegation). A supervisor "may act for
+    the manager" as a whole and keeps the department-wide scope.
+    """
 
     role: str
     department_id: int | None
     on_behalf_of: int | None = None
+    team_only: bool = False
+    team_id: int | None = None
+
+
+async def _team_of(session: AsyncSession, employee_id: int | None) -> int | None:
+    """The team of an employee as recorded now (None: no employee, or in no team)."""
+    if employee_id is None:
+        return None
+    team: int | None = await session.scalar(
+        select(Employee.team_id).where(Employee.id == employee_id)
+    )
+    return team
 
 
 async def capacities(session: AsyncSession, actor: Principal) -> list[Capacity]:
-    """The actor's own role plus every delegation to them in force today."""
+    """The actor's own role plus every delegation to them in force today.
+
+    Delegations to a team lead are limited to the lead's team (see :class:`Capacity`).
+    """
     out: list[Capacity] = []
     if actor.role.value in DELEGATE_ROLES:
         scope = None if actor.role.value in ORG_WIDE_STEPS else actor.department_id
@@ -194,15 +218,40 @@ async def capacities(session: AsyncSession, actor: Principal) -> list[Capacity]:
             )
         )
     ).all()
+    team_only = actor.role == Role.TEAM_LEAD
+    lead_team = await _team_of(session, actor.employee_id) if team_only and rows else None
     for d, zone in rows:
         if d.start_date <= local_today(zone or "Asia/Shanghai") <= d.end_date:
-            out.append(Capacity(d.role, d.department_id, d.delegator_id))
+            out.append(Capacity(d.role, d.department_id, d.delegator_id, team_only, lead_team))
     return out
 
 
 def _matches(cap: Capacity, step: ApprovalStep) -> bool:
     return cap.role == step.role and (
         step.department_id is None or cap.department_id == step.department_id
+    )
+
+
+def _within_team(cap: Capacity, subject_team: int | None) -> bool:
+    """Whether a capacity reaches a request about someone of ``subject_team``."""
+    return not cap.team_only or (cap.team_id is not None and cap.team_id == subject_team)
+
+
+def _outside_team(cap: Capacity, subject_team: int | None) -> PermissionDeniedError:
+    """Why a team lead's delegation does not reach this request (a 403 that says so)."""
+    if cap.team_id is None:
+        return PermissionDeniedError(
+            "a team lead decides by delegation only requests of their own team, and your login "
+            "has no employee record in a team: you decide no request by this delegation (an "
+            "admin can link your employee record, or the manager can delegate to a supervisor)",
+            reason="team_lead_without_team",
+        )
+    whose = f"team {subject_team}" if subject_team is not None else "no team"
+    return PermissionDeniedError(
+        f"a team lead decides by delegation only requests of their own team (team "
+        f"{cap.team_id}); this request is about someone of {whose}",
+        reason="outside_delegate_team",
+        team_id=cap.team_id,
     )
 
 
@@ -534,7 +583,13 @@ async def _decide(
     assert request.current_step is not None
     step = steps[request.current_step]
     caps = await capacities(session, actor)
-    cap = next((c for c in caps if _matches(c, step)), None)
+    matching = [c for c in caps if _matches(c, step)]
+    subject_team = (
+        await _team_of(session, request.employee_id) if any(c.team_only for c in matching) else None
+    )
+    cap = next((c for c in matching if _within_team(c, subject_team)), None)
+    if cap is None and matching:
+        raise _outside_team(matching[0], subject_team)
     if cap is None:
         later = [s for s in steps[request.current_step + 1 :] if any(_matches(c, s) for c in caps)]
         if later:
@@ -657,14 +712,18 @@ async def cancel_in_transaction(
 
 
 def _step_filter(caps: list[Capacity]) -> ColumnElement[bool]:
-    conds = []
+    """Current steps the capacities decide (a team lead's delegation: their team's requests)."""
+    conds: list[ColumnElement[bool]] = []
     for c in caps:
-        if c.department_id is None:
-            conds.append(ApprovalStep.role == c.role)
-        else:
-            conds.append(
-                and_(ApprovalStep.role == c.role, ApprovalStep.department_id == c.department_id)
-            )
+        cond: ColumnElement[bool] = ApprovalStep.role == c.role
+        if c.department_id is not None:
+            cond = and_(cond, ApprovalStep.department_id == c.department_id)
+        if c.team_only:
+            if c.team_id is None:
+                continue
+            team = select(Employee.id).where(Employee.team_id == c.team_id)
+            cond = and_(cond, ApprovalRequest.employee_id.in_(team))
+        conds.append(cond)
     return or_(*conds) if conds else false()
 
 
@@ -742,6 +801,32 @@ async def describe(session: AsyncSession, request: ApprovalRequest) -> dict[str,
     """The kind's own details of a request (leave dates, a swap's violations)."""
     handler = handler_for(request.kind)
     return await handler.describe(session, request) if handler is not None else {}
+
+
+async def describe_all(
+    session: AsyncSession, requests: Sequence[ApprovalRequest]
+) -> dict[int, dict[str, Any]]:
+    """:func:`describe` for a page of a list, by request id.
+
+    An approver working from the waiting list must see what the single view shows (a swap's
+    hard violations, that it no longer fits the roster) without opening each request. A kind
+    whose handler can describe many requests at once (one query for the subjects, the roster
+    loaded once) does so; the others are described one by one.
+    """
+    by_kind: dict[str, list[ApprovalRequest]] = defaultdict(list)
+    for request in requests:
+        by_kind[request.kind].append(request)
+    out: dict[int, dict[str, Any]] = {}
+    for kind, group in by_kind.items():
+        handler = handler_for(kind)
+        if handler is None:
+            out.update({r.id: {} for r in group})
+        elif isinstance(handler, BatchDescriber):
+            out.update(await handler.describe_many(session, group))
+        else:
+            for request in group:
+                out[request.id] = await handler.describe(session, request)
+    return out
 
 
 # ---------------------------------------------------------------- delegation

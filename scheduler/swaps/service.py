@@ -22,6 +22,7 @@ Approval publishes a new roster version in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,9 @@ from scheduler.rosters.versions import (
     problem_of,
     violation_json,
 )
-from scheduler.swaps.models import SwapClaim, SwapRequest
+from scheduler.swaps.models import OPEN_SWAP_STATUSES, SwapClaim, SwapRequest
+from solver.problem import RosterProblem
+from solver.result import Assignment
 
 Key = tuple[int, dt.date]
 Changes = dict[Key, tuple[str | None, str | None]]
@@ -149,24 +152,57 @@ async def current_state(session: AsyncSession, keys: list[Key]) -> CurrentState:
     return CurrentState({k: await _cell(session, *k) for k in keys})
 
 
+@dataclass(frozen=True, slots=True)
+class RosterOfRecord:
+    """A roster's published version as the swap check needs it (loaded once per list page)."""
+
+    roster: Roster
+    problem: RosterProblem
+    assignment: Assignment
+
+
+#: Rosters of record already loaded while describing a page of swaps, by roster id.
+RosterCache = dict[int, RosterOfRecord | None]
+
+
+async def _of_record(
+    session: AsyncSession, roster_id: int, cache: RosterCache | None
+) -> RosterOfRecord | None:
+    if cache is not None and roster_id in cache:
+        return cache[roster_id]
+    roster = await session.get(Roster, roster_id)
+    version = await published_version(session, roster_id)
+    found = None
+    if roster is not None and version is not None:
+        cells = await cells_of(session, version.id)
+        found = RosterOfRecord(roster, problem_of(version), assignment_of(cells))
+    if cache is not None:
+        cache[roster_id] = found
+    return found
+
+
+def _copy(assignment: Assignment) -> dict[str, dict[dt.date, str | None]]:
+    """A private copy: the cached cells serve every swap of a page, unchanged."""
+    return {emp: dict(days) for emp, days in assignment.items()}
+
+
 async def violations_after(
-    session: AsyncSession, roster_id: int, changes: Changes
+    session: AsyncSession, roster_id: int, changes: Changes, cache: RosterCache | None = None
 ) -> list[dict[str, Any]]:
     """Hard rule violations the swap would add to the roster of record.
 
     Only new ones: a breach already there that the swap leaves or improves (a cover that brings
     someone closer to their contract minimum) is not the swap's doing and needs no override. A
     swap on the month's last days is also checked against the next month's roster of record.
+    With a ``cache`` (a list of swaps), each roster's cells are read once.
     """
-    roster = await session.get(Roster, roster_id)
-    version = await published_version(session, roster_id)
-    if roster is None or version is None:
+    record = await _of_record(session, roster_id, cache)
+    if record is None:
         return []
-    cells = await cells_of(session, version.id)
-    before, after = assignment_of(cells), assignment_of(cells)
+    before, after = _copy(record.assignment), _copy(record.assignment)
     for (emp, day), (shift, _absence) in changes.items():
         after.setdefault(str(emp), {})[day] = shift
-    caused = await caused_violations(session, roster, problem_of(version), before, after)
+    caused = await caused_violations(session, record.roster, record.problem, before, after)
     return [violation_json(v) for v in caused]
 
 
@@ -338,14 +374,25 @@ async def _roster_id(session: AsyncSession, swap: SwapRequest) -> int:
     return cell.roster_id
 
 
+#: Said wherever a swap no longer fits: what the approver can still do with it.
+STALE_ADVICE = "it can no longer be approved; reject it to close it and free the shifts"
+
+
 async def _verify_still_valid(session: AsyncSession, swap: SwapRequest) -> None:
+    """409 for a swap the roster no longer allows (the waiting list marks it ``stale``)."""
     state = await current_state(session, list(expected_cells(swap)))
     if diffs := state.differences(expected_cells(swap)):
         raise ConflictError(
-            "the roster changed since this swap was proposed: " + "; ".join(diffs), changes=diffs
+            "the roster changed since this swap was proposed: "
+            + "; ".join(diffs)
+            + f"; {STALE_ADVICE}",
+            changes=diffs,
+            stale=True,
         )
     if started := state.started(utcnow()):
-        raise ConflictError("too late: " + "; ".join(started))
+        raise ConflictError(
+            "too late: " + "; ".join(started) + f"; {STALE_ADVICE}", changes=started, stale=True
+        )
 
 
 async def respond(
@@ -504,17 +551,52 @@ class SwapHandler:
             return {}
         return await swap_details(session, swap)
 
+    async def describe_many(
+        self, session: AsyncSession, requests: Sequence[ApprovalRequest]
+    ) -> dict[int, dict[str, Any]]:
+        """``describe`` for a list page: the swaps in one query, each roster's cells read once."""
+        approval_of = {r.subject_id: r.id for r in requests}
+        swaps = await session.scalars(
+            select(SwapRequest)
+            .where(SwapRequest.id.in_(approval_of))
+            .execution_options(populate_existing=True)
+        )
+        out: dict[int, dict[str, Any]] = {r.id: {} for r in requests}
+        cache: RosterCache = {}
+        for swap in swaps.all():
+            out[approval_of[swap.id]] = await swap_details(session, swap, cache)
+        return out
 
-async def swap_details(session: AsyncSession, swap: SwapRequest) -> dict[str, Any]:
-    """Fresh checks of an open swap (stored ones for a closed swap)."""
-    out: dict[str, Any] = {"swap_id": swap.id, "violations": swap.violations, "problems": []}
-    if swap.status in ("proposed", "accepted"):
+
+async def swap_details(
+    session: AsyncSession, swap: SwapRequest, cache: RosterCache | None = None
+) -> dict[str, Any]:
+    """Fresh checks of an open swap (stored ones for a closed swap).
+
+    ``stale`` says the swap no longer fits the roster (a cell changed, a shift began): approving
+    it is refused with 409, so the approver sees why in ``stale_reason`` and rejects it in one
+    step instead of learning it from a failed approval.
+    """
+    out: dict[str, Any] = {
+        "swap_id": swap.id,
+        "violations": swap.violations,
+        "problems": [],
+        "stale": False,
+        "stale_reason": None,
+    }
+    if swap.status in OPEN_SWAP_STATUSES:
         state = await current_state(session, list(expected_cells(swap)))
-        out["problems"] = state.differences(expected_cells(swap)) + state.started(utcnow())
-        if not out["problems"]:
-            out["violations"] = await violations_after(
-                session, await _roster_id(session, swap), changes_of(swap)
+        problems = state.differences(expected_cells(swap)) + state.started(utcnow())
+        out["problems"] = problems
+        if problems:
+            out["stale"] = True
+            out["stale_reason"] = (
+                "this swap no longer fits the roster: " + "; ".join(problems) + f"; {STALE_ADVICE}"
             )
+        else:
+            mine = state.cells.get((swap.requester_id, swap.requester_date))
+            roster_id = mine.roster_id if mine is not None else await _roster_id(session, swap)
+            out["violations"] = await violations_after(session, roster_id, changes_of(swap), cache)
     return out
 
 
