@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Response, get, post, put
+from litestar import Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -527,11 +527,37 @@ async def get_policy(
     return _policy_out(department_id, first, policy, row, history)
 
 
+def _float(text: str) -> float:
+    """A JSON number with a fraction or exponent; beyond float range, +/- infinity."""
+    return float(text)  # float("1e400") is inf and float("1e-400") 0.0: never an error
+
+
+_LENIENT_JSON = msgspec.json.Decoder(float_hook=_float)
+
+
+class PolicyRequest(Request[Any, Any, Any]):
+    """A request whose JSON body may hold numbers beyond float range, as +/- infinity.
+
+    Litestar's decoding refuses ``1e400`` for the whole body (400 "Number out of range", no
+    field named). A policy is checked field by field (``policy_from_document``: one 422 naming
+    every bad field), so such a number is let through as infinity, which the range check of
+    its field refuses. Malformed JSON still gets Litestar's own answer.
+    """
+
+    async def json(self) -> Any:
+        """The body decoded with out-of-range numbers as infinities."""
+        try:
+            return _LENIENT_JSON.decode(await self.body() or b"null")
+        except msgspec.DecodeError:
+            return await super().json()
+
+
 @put(
     "/departments/{department_id:int}/attendance/policy",
     tags=["attendance"],
     summary="Set the penalty policy from a month on (a new version)",
     raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem, ConflictProblem],
+    request_class=PolicyRequest,
 )
 async def set_policy(
     department_id: FromPath[int],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,12 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.approvals import service as approvals
 from scheduler.approvals.models import ApprovalRequest
 from scheduler.approvals.registry import register
-from scheduler.attendance.derive import local_date
+from scheduler.attendance.derive import PunchFact, ShiftPlan, judged_day, local_date
 from scheduler.attendance.models import DIRECTIONS, CorrectionRequest, Punch
 from scheduler.attendance.policy import policy_for_month
 from scheduler.attendance.punches import FUTURE_TOLERANCE, check_instant
+from scheduler.attendance.service import apply_leave, load_plans, load_punches
 from scheduler.auth.principal import Principal
-from scheduler.db.base import utcnow
+from scheduler.db.base import MAX_ID, utcnow
 from scheduler.errors import (
     ConflictError,
     NotFoundError,
@@ -57,6 +58,28 @@ def _direction(direction: str | None, default: str) -> str:
     if value not in DIRECTIONS:
         raise ValidationFailedError("direction must be 'in' or 'out'", field="direction")
     return value
+
+
+def _check_change(at: dt.datetime | None, direction: str | None, void: bool) -> None:
+    """A correction moves a punch (``at``, ``direction``) or cancels it (``void``), not both.
+
+    A void cancels its target outright; an instant or direction sent with it would be stored
+    on the void and mean nothing (or, read back, suggest the punch was moved), and which of
+    the two the sender meant cannot be guessed. So the request is refused, naming the fields.
+    """
+    if not void:
+        return
+    sent = [name for name, value in (("at", at), ("direction", direction)) if value is not None]
+    if sent:
+        fields = " and ".join(sent)
+        raise ValidationFailedError(
+            f"a correction either moves the punch ({fields}) or voids it (void), not both: "
+            f"send void alone to cancel the punch, or {fields} without void to move it",
+            errors=[
+                {"field": name, "message": "not with void: a void cancels the punch"}
+                for name in ("void", *sent)
+            ],
+        )
 
 
 async def _target(session: AsyncSession, punch_id: int) -> Punch:
@@ -119,6 +142,7 @@ async def correct_punch(
 ) -> Punch:
     """A manager replaces (new instant or direction) or cancels (``void``) a wrong punch."""
     text = _reason(reason)
+    _check_change(at, direction, void)
     target = await _target(session, punch_id)
     if not actor.can_read_employee(target.employee_id, target.department_id):
         raise NotFoundError(f"punch {punch_id} not found", field="punch_id")
@@ -155,8 +179,13 @@ async def request_correction(
     void: bool,
     reason: str | None,
 ) -> tuple[CorrectionRequest, ApprovalRequest]:
-    """A person asks for their own missing or wrong punch to be corrected (within the window)."""
+    """A person asks for their own missing or wrong punch to be corrected (within the window).
+
+    The window and the approver's summary go by the day the punch is judged for (the shift it
+    pairs with, as derivation pairs it), not by the calendar date of its instant.
+    """
     text = _reason(reason)
+    _check_change(at, direction, void)
     if actor.employee_id is None:
         raise ValidationFailedError(
             "only staff with an employee record ask for corrections of their punches"
@@ -187,9 +216,7 @@ async def request_correction(
             check_instant(at, now, oldest=MANAGER_LIMIT)
         if at > now + FUTURE_TOLERANCE:
             check_instant(at, now, oldest=MANAGER_LIMIT)
-    day = local_date(at or (target.at if target else now), department.timezone)
-    if target is not None:
-        day = min(day, local_date(target.at, department.timezone))
+    day, shift = await _judged(session, employee.id, department.timezone, target, at, new_direction)
     policy, _ = await policy_for_month(session, department.id, day)
     today = local_date(now, department.timezone)
     if (today - day).days > policy.correction_window_days:
@@ -220,11 +247,91 @@ async def request_correction(
         requester=actor,
         employee_id=employee.id,
         days=0,
-        summary=f"{what} clock-{new_direction} of {day.isoformat()}: {text}",
+        summary=f"{what} clock-{new_direction} of {_day_label(day, shift)}: {text}",
     )
     request.approval_request_id = approval.id
     await session.commit()
     return request, approval
+
+
+#: The id a punch not stored yet is given while its day is worked out: above every real id,
+#: so at an equal instant it comes after the stored punches, as it will once stored.
+_NEW_PUNCH_ID = MAX_ID + 1
+
+
+#: How far around a punch its shift and the punches paired with it can lie.
+_AROUND = dt.timedelta(days=2)
+
+_When = TypeVar("_When", dt.date, dt.datetime)
+
+
+def _moved(value: _When, delta: dt.timedelta) -> _When:
+    """``value + delta``, or ``value`` itself at the ends of the calendar (year 1 or 9999).
+
+    An absurd instant is refused later by the correction window, with a message; reading the
+    facts around it must not fail first with an overflow.
+    """
+    try:
+        return value + delta
+    except OverflowError:
+        return value
+
+
+async def _judged(
+    session: AsyncSession,
+    employee_id: int,
+    zone: str,
+    target: Punch | None,
+    at: dt.datetime | None,
+    direction: str,
+) -> tuple[dt.date, ShiftPlan | None]:
+    """The day (and shift) a requested correction is about, as attendance derivation pairs it.
+
+    The record in question (a missing punch, a moved one, or the punch to void) is paired with
+    the person's published shifts and other punches around it (``derive.judged_day``), so a
+    clock-out at 00:05 for the previous day's late shift is about that day. A move is about the
+    earlier of the day its target counts for now and the day it would count for.
+    """
+    current: PunchFact | None = None
+    proposed: PunchFact | None = None
+    if target is None:
+        assert at is not None  # request_correction refused a missing punch without one
+        proposed = PunchFact(_NEW_PUNCH_ID, direction, at)
+    else:
+        current = PunchFact(target.id, target.direction, target.at, target.kind, target.corrects_id)
+        if at is not None or direction != target.direction:
+            moved = at or target.at
+            proposed = PunchFact(_NEW_PUNCH_ID, direction, moved, "correction", target.id)
+    instants = [p.at for p in (current, proposed) if p is not None]
+    # Wide enough for every shift whose punch windows can hold these instants (a shift may
+    # end the day after its start, and its clock-out window runs hours past that).
+    first = _moved(min(local_date(i, zone) for i in instants), -_AROUND)
+    last = _moved(max(local_date(i, zone) for i in instants), _AROUND)
+    roster = await load_plans(session, [employee_id], first, last)
+    # Half-day leave too: a shift wholly on leave (AM and PM) holds no punches.
+    today = local_date(utcnow(), zone)
+    await apply_leave(session, roster.plans, [employee_id], first, last, first, today)
+    plans = roster.plans.get(employee_id, {})
+    start, end = _moved(min(instants), -_AROUND), _moved(max(instants), _AROUND)
+    loaded = await load_punches(session, [employee_id], start, end)
+    # The target as built here stands for its stored copy (judged_day finds it by identity).
+    stored = [p for p in loaded.get(employee_id, []) if current is None or p.id != current.id]
+    if current is not None:
+        stored.append(current)
+    days: list[tuple[dt.date, ShiftPlan | None]] = []
+    if current is not None:
+        days.append(judged_day(plans, stored, current, zone))
+    if proposed is not None:
+        days.append(judged_day(plans, [*stored, proposed], proposed, zone))
+    return min(days, key=lambda d: d[0])
+
+
+def _day_label(day: dt.date, shift: ShiftPlan | None) -> str:
+    """``2026-11-26 (late shift 晚班)``: the day, and the shift the punch counts for."""
+    if shift is None:
+        return day.isoformat()
+    name = "" if shift.name == shift.code else f" {shift.name}"
+    return f"{day.isoformat()} ({shift.code} shift{name})"
 
 
 async def get_request(

@@ -500,6 +500,49 @@ def _off_roster_day(day: dt.date, status: str, extra: list[PunchFact]) -> DayRes
     )
 
 
+def _slots(plans: dict[dt.date, DayPlan], zone: str) -> tuple[list[_Slot], dict[dt.date, DayPlan]]:
+    """The shifts punches pair with, by start; and the shift days wholly on half-day leave."""
+    slots = []
+    halves_off: dict[dt.date, DayPlan] = {}  # shifts entirely on half-day leave (AM + PM)
+    for cell in sorted(plans.values(), key=lambda p: p.date):
+        shift = cell.shift
+        if shift is None or cell.absence is not None:
+            continue
+        if cell.half_leaves:
+            window = work_window(shift, cell.half_leaves)
+            if window is None:
+                halves_off[cell.date] = cell
+                continue
+            slots.append(_Slot(cell, shift, zone, window))
+        else:
+            slots.append(_Slot(cell, shift, zone))
+    return slots, halves_off
+
+
+def judged_day(
+    plans: dict[dt.date, DayPlan], punches: Iterable[PunchFact], punch: PunchFact, zone: str
+) -> tuple[dt.date, ShiftPlan | None]:
+    """The day a punch counts for in :func:`derive_month`, and the shift it is paired with.
+
+    A clock-out at 00:05 closing the previous evening's late shift counts for that shift's
+    day, not for the calendar date of its instant; anything that names "the punch's day" to a
+    person (a correction request's summary, its window) must say the day derivation judges.
+    ``punches`` are the person's records around it, as for :func:`derive_month`, and must
+    hold ``punch``. A punch of no shift counts for the day its piece of work started on (as
+    derivation groups off-roster work); one that counts for nothing (a void), for its own
+    local date.
+    """
+    slots, _ = _slots(plans, zone)
+    unassigned = _assign(slots, effective_punches(punches))
+    for slot in slots:
+        if any(p is punch for p in slot.punches):
+            return slot.plan.date, slot.shift
+    for day, work in _sessions(unassigned, zone).items():
+        if any(p is punch for p in work):
+            return day, None
+    return local_date(punch.at, zone), None
+
+
 def derive_month(
     month: dt.date,
     plans: dict[dt.date, DayPlan],
@@ -522,20 +565,7 @@ def derive_month(
         as_of: now; a shift whose punch window has not closed yet is ``pending``, not absent.
         holidays: the statutory holidays of the month (marked on the days, for payroll).
     """
-    slots = []
-    halves_off: dict[dt.date, DayPlan] = {}  # shifts entirely on half-day leave (AM + PM)
-    for cell in sorted(plans.values(), key=lambda p: p.date):
-        shift = cell.shift
-        if shift is None or cell.absence is not None:
-            continue
-        if cell.half_leaves:
-            window = work_window(shift, cell.half_leaves)
-            if window is None:
-                halves_off[cell.date] = cell
-                continue
-            slots.append(_Slot(cell, shift, zone, window))
-        else:
-            slots.append(_Slot(cell, shift, zone))
+    slots, halves_off = _slots(plans, zone)
     unassigned = _assign(slots, effective_punches(punches))
     off_roster = _sessions(unassigned, zone) if unassigned else {}
     by_date = {s.plan.date: s for s in slots}

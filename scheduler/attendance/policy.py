@@ -83,6 +83,10 @@ class Penalty:
     escalated: bool = False
 
 
+#: The highest deduction a tier may name (as ``absence_deduction``): a price, not an overflow.
+MAX_DEDUCTION = 1_000_000
+
+
 def _int(doc: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
     value = doc.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -98,9 +102,17 @@ def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[T
     if raw is None:
         return default
     where = {"field": name}
-    if not isinstance(raw, list) or not raw:
+    if not isinstance(raw, list):
         raise ValidationFailedError(
-            f"{name} must be a non-empty list", errors=[{**where, "message": "expected a list"}]
+            f"{name} must be a list of tiers", errors=[{**where, "message": "expected a list"}]
+        )
+    if not raw:
+        # Every breach beyond the grace is priced by a tier (tier_penalty), so no tier at all
+        # would leave lateness without a price; "no penalty" is one open tier costing 0.
+        raise ValidationFailedError(
+            f"{name} needs at least one tier, the last open-ended (up_to_minutes null); for no "
+            "penalty send one open tier costing nothing",
+            errors=[{**where, "message": "at least one tier, the last open-ended"}],
         )
     tiers: list[Tier] = []
     previous = 0
@@ -121,7 +133,7 @@ def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[T
         ) and (
             isinstance(deduction, int | float)
             and not isinstance(deduction, bool)
-            and deduction >= 0
+            and 0 <= deduction <= MAX_DEDUCTION
             and isinstance(absence, int | float)
             and not isinstance(absence, bool)
             and 0 <= absence <= 1
@@ -129,7 +141,7 @@ def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[T
         if not ok:
             raise ValidationFailedError(
                 f"{field_name}: tiers rise strictly, only the last may be open (null), "
-                "deductions are >= 0 and absence_days within [0, 1]",
+                f"deductions are from 0 to {MAX_DEDUCTION} and absence_days within [0, 1]",
                 errors=[{"field": field_name, "message": "invalid tier"}],
             )
         tiers.append(Tier(up_to, int(deduction), float(absence)))
@@ -172,16 +184,21 @@ def _check_reachable(grace: int, name: str, tiers: tuple[Tier, ...], *, sent: bo
 def policy_from_document(doc: dict[str, Any]) -> Policy:
     """Validate a policy document (missing fields take the default), or a 422 naming the fields.
 
-    Every field is checked, so one answer names every bad field, as the roster settings do.
+    Every field is checked, so one answer names every bad field, as the roster settings do:
+    an unknown key (a typo) is one more bad field, not a reason to stop looking. A number
+    beyond float range arrives as +/- infinity (the API decodes ``1e400`` so, see
+    ``api.routes.attendance``) and fails the range check of its field like any other.
     """
-    unknown = sorted(set(doc) - KNOWN_FIELDS)
-    if unknown:
-        raise ValidationFailedError(
-            f"unknown policy fields: {', '.join(unknown)}",
-            errors=[{"field": u, "message": "unknown field"} for u in unknown],
-        )
     d = DEFAULT_POLICY
     failed: list[ValidationFailedError] = []
+    unknown = sorted(set(doc) - KNOWN_FIELDS)
+    if unknown:
+        failed.append(
+            ValidationFailedError(
+                f"unknown policy fields: {', '.join(unknown)}",
+                errors=[{"field": u, "message": "unknown field"} for u in unknown],
+            )
+        )
 
     def checked(check: Callable[[], T], default: T) -> T:
         try:

@@ -91,6 +91,7 @@ class EmployeeRef:
     id: int
     department_id: int
     active: bool
+    staff_no: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +341,26 @@ async def _employee(
     return employee
 
 
+def _check_same_person(employee: Employee | EmployeeRef, data: PunchData) -> None:
+    """A punch naming both ``employee_id`` and ``staff_no`` must name one person by both.
+
+    ``employee_id`` decides who is looked up; a ``staff_no`` that is not that person's is a
+    badge read for someone else (or a mistyped id), and booking it to either would put a
+    clock-in on the wrong record. So it is refused, naming both fields.
+    """
+    if not data.staff_no or data.employee_id is None or employee.staff_no == data.staff_no:
+        return
+    message = "staff_no and employee_id name different people"
+    raise ValidationFailedError(
+        f"{message}: staff_no {shown(data.staff_no)} is not employee {data.employee_id}'s "
+        "staff number; send one of them, or both of the same person",
+        errors=[
+            {"field": "staff_no", "message": message},
+            {"field": "employee_id", "message": message},
+        ],
+    )
+
+
 def _authorise(
     sender: Sender, employee: Employee | EmployeeRef, data: PunchData
 ) -> tuple[str, dt.timedelta]:
@@ -348,6 +369,7 @@ def _authorise(
     A user who may not even see the person (another department's, or a colleague for an agent)
     gets the same 404 as for someone who does not exist, as on every other route about a
     person, so a punch does not reveal who works elsewhere; the name is the one the client sent.
+    Only then is a ``staff_no`` sent with the ``employee_id`` compared with the person's.
     """
     principal = sender.principal
     if principal is not None and not principal.can_read_employee(
@@ -355,6 +377,7 @@ def _authorise(
     ):
         name = data.employee_id if data.employee_id is not None else data.staff_no
         raise NotFoundError(f"employee {name} not found", field="employee_id")
+    _check_same_person(employee, data)
     if not employee.active and (
         sender.device is not None
         or principal is None
@@ -681,7 +704,10 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
                 ).where(Employee.department_id == device.department_id)
             )
         ).all()
-        refs = [(row.staff_no, EmployeeRef(row.id, row.department_id, row.active)) for row in rows]
+        refs = [
+            (row.staff_no, EmployeeRef(row.id, row.department_id, row.active, row.staff_no))
+            for row in rows
+        ]
         return _DepartmentStaff(
             by_id={ref.id: ref for _, ref in refs},
             by_staff_no={staff_no: ref for staff_no, ref in refs if staff_no},
@@ -694,7 +720,7 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
         ref = staff.by_staff_no.get(data.staff_no or "")
     if ref is not None:
         return ref
-    stmt = select(Employee.id, Employee.department_id, Employee.active).where(
+    stmt = select(Employee.id, Employee.department_id, Employee.active, Employee.staff_no).where(
         Employee.id == data.employee_id
         if data.employee_id is not None
         else Employee.staff_no == data.staff_no
@@ -703,7 +729,7 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
     if row is None:
         name = data.employee_id if data.employee_id is not None else data.staff_no
         raise NotFoundError(f"employee {name} not found", field="employee_id")
-    return EmployeeRef(row.id, row.department_id, row.active)
+    return EmployeeRef(row.id, row.department_id, row.active, row.staff_no)
 
 
 class _SessionOnDemand:

@@ -16,8 +16,11 @@ from api.problems import EXCEPTION_HANDLERS
 from api.request_log import RequestLogMiddleware
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem
+from tests.api.requests_setup import monday
 
 pytestmark = pytest.mark.shared_app
+#: A Monday some weeks ahead (leave is filed at most a year ahead).
+SOON = monday(6)
 Client = AsyncTestClient[Litestar]
 
 
@@ -141,8 +144,8 @@ async def test_number_beyond_64_bits_is_400(
             {
                 "json": {
                     "type": "annual",
-                    "start_date": "2031-03-03",
-                    "end_date": "2031-03-03",
+                    "start_date": SOON.isoformat(),
+                    "end_date": SOON.isoformat(),
                     "reason": "bad\x00byte",
                 }
             },
