@@ -558,7 +558,11 @@ async def publish_version(
     version = await versions.publish(
         db_session, principal, roster, number, expected_revision=_if_match(request, data.revision)
     )
-    return await summary_of(db_session, version)
+    summary = await summary_of(db_session, version)
+    if version.hard_violations:
+        report = await versions.check_version(db_session, version)
+        summary.violations = [versions.violation_json(v) for v in report.hard_violations]
+    return summary
 
 
 @delete(

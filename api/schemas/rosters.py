@@ -158,6 +158,9 @@ class VersionSummaryOut(Output):
     published_by: int | None
     based_on: int | None
     note: str | None
+    #: On publishing a version that breaks hard rules (kept by a manager's override): each one,
+    #: so the answer says what the staff are now told. Empty otherwise.
+    violations: list[dict[str, Any]] = msgspec.field(default_factory=list)
 
 
 class CellEditIn(Input):

@@ -128,6 +128,32 @@ async def test_a_draft_with_a_shift_on_a_leave_day_is_not_published(
     assert cells[(li, day)] is None
 
 
+async def test_publishing_a_draft_that_breaks_a_hard_rule_lists_what_it_breaks(
+    client: Client, world: World, sessionmaker: SM, roster_id: int
+) -> None:
+    _, cells = await grid(sessionmaker, roster_id)
+    e, late = min(
+        ((e, d) for (e, d), code in cells.items() if code == "late"),
+        key=lambda k: (k[1], k[0]),
+    )
+    after = late + dt.timedelta(days=1)
+    draft = await _new_draft(client, world, roster_id)
+    edit = {"employee_id": e, "date": after.isoformat(), "action": "assign", "shift_code": "early"}
+    r = await client.patch(
+        f"/rosters/{roster_id}/versions/{draft}/cells",
+        json={"edits": [edit], "override_reason": "nobody else speaks Cantonese"},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    r = await _publish(client, world, roster_id, draft)
+    assert r.status_code == 200, r.text
+    published = r.json()
+    assert published["hard_violations"] == len(published["violations"]) > 0
+    assert ("min_rest", e, after.isoformat()) in {
+        (v["rule"], v["employee_id"], v["date"]) for v in published["violations"]
+    }
+
+
 async def test_a_repair_asked_for_before_leave_is_not_published(
     client: Client, world: World, sessionmaker: SM, roster_id: int
 ) -> None:
