@@ -57,7 +57,7 @@ class BatchDescriber(Protocol):
 
 #: Modules that register a handler when imported.
 HANDLER_MODULES = [
-    "scheduler.leave.service",
+    "scheduler.leave.approval",
     "scheduler.swaps.service",
     "scheduler.attendance.corrections",
 ]

@@ -225,7 +225,7 @@ def half_leave_of(leave: LeaveRequest, shift: ShiftPlan) -> HalfLeave:
         start, end = _minute_of(entry.get("start")), _minute_of(entry.get("end"))
         if entry.get("shift") == shift.code and start is not None and end is not None:
             return HalfLeave(leave.type_code, half, start, end)
-    mid = (shift.start_minute + shift.end_minute) // 2  # scheduler.leave.service.PlanDay.json
+    mid = (shift.start_minute + shift.end_minute) // 2  # scheduler.leave.days.PlanDay.json
     if half == "am":
         return HalfLeave(leave.type_code, half, shift.start_minute, mid)
     return HalfLeave(leave.type_code, half, mid, shift.end_minute)
@@ -242,7 +242,7 @@ async def apply_leave(
 ) -> dict[int, list[LeaveCertificate]]:
     """Add approved half-day leave to ``plans``; the certificates the month's leave needs.
 
-    Half days leave the roster as it is (``scheduler.leave.service``), so they are read from the
+    Half days leave the roster as it is (``scheduler.leave.approval``), so they are read from the
     requests: a shift cell with approved half-day leave gets its halves (a new cell value: the
     loaded ones are shared). A half day on a day without a shift takes no work and is ignored.
     Certificates: approved leave overlapping the month that needs one (sick leave of 2+ days),

@@ -1,30 +1,21 @@
-"""Leave: filing under DOMAIN.md's rules, duration on the roster, certificates, balances, approval.
+"""Leave: filing under DOMAIN.md's rules, certificates, reading, calling off, balances.
 
 Filing rules (seed 004): personal leave is asked for by the person at least a day ahead; only the
 department manager may mark leave an emergency (asked for by phone, paperwork after) or record
 dates already past; sick leave (and other ``proxy`` types) may be filed on someone's behalf by
 their department manager or team lead; sick leave of two working days or more needs a medical
 certificate, due on the first working day after it, and shows "certificate missing" until a
-document reference is attached. A request's length is counted in working days of the person's
-published roster (a rest day inside the range is not leave), falling back to the department's
-calendar (weekends, statutory holidays, make-up working days) where no roster is published yet.
-Overlapping active requests of one person are refused; the employee row is locked while filing so
-two requests sent at once cannot both pass that check.
+document reference is attached. A request's length is counted in working days
+(:mod:`scheduler.leave.days`). Overlapping active requests of one person are refused; the
+employee row is locked while filing so two requests sent at once cannot both pass that check.
 
 Approval goes through ``scheduler.approvals`` (kind ``leave``; the chain from the department's
-policy by working days). On final approval every full day on a published roster becomes a leave
-cell in a new published version (``derive_published``), whose problem learns the leave and the
-person's contract limits less the leave (never a contract breach of the person on leave), and the
-days and shifts now below the minimum are stored on the request with a link to ask for a repaired
-draft. Half days (AM/PM are the first and second half of that day's shift) leave the roster as
-it is: the person still works the other half, and attendance reads the half and its times from
-the request.
+policy by working days); what a decision does to the rosters is :mod:`scheduler.leave.approval`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +24,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.approvals import service as approvals
-from scheduler.approvals.models import ApprovalRequest
-from scheduler.approvals.registry import register
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import ORGANISATION_ROLES, Role
 from scheduler.db.base import utcnow
@@ -44,19 +33,11 @@ from scheduler.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
+from scheduler.leave.days import day_plan, first_working_day_after
 from scheduler.leave.models import ACTIVE_STATUSES, LeaveBalance, LeaveRequest
-from scheduler.leave.types import DEFAULT_TYPES, LeaveType, type_of, types_of
+from scheduler.leave.types import LeaveType, type_of, types_of
 from scheduler.org.models import Department
 from scheduler.people.models import Employee
-from scheduler.rosters import calendar as dept_calendar
-from scheduler.rosters.availability import leave_reason
-from scheduler.rosters.models import Roster, RosterVersion
-from scheduler.rosters.problem_builder import problem_with_leave
-from scheduler.rosters.store import cells_of, published_cells_for_employee, published_version
-from scheduler.rosters.versions import assignment_of, derive_published, problem_of, violation_json
-from solver.check import check
-from solver.io import problem_to_dict
-from solver.problem import Leave
 
 #: Roles that may file proxy-able leave (sick leave) for someone of their department. The
 #: supervisor is among them: DOMAIN.md lets them act for the manager.
@@ -67,95 +48,6 @@ MAX_RANGE_DAYS = 366
 #: How far from today a request's dates may lie: a year ahead to plan, a year back for the manager
 #: to record a past absence. Further is a typing mistake (9999-12-30), not a plan.
 HORIZON_DAYS = 366
-
-
-# ---------------------------------------------------------------- working days
-
-
-@dataclass(frozen=True, slots=True)
-class PlanDay:
-    """One date of a leave range: whether it is a working day, and which shift it would take."""
-
-    date: dt.date
-    counted: bool
-    source: str
-    shift: str | None = None
-    start_minute: int | None = None
-    end_minute: int | None = None
-    roster_id: int | None = None
-
-    def json(self, half: str | None) -> dict[str, Any]:
-        """As stored on the request; a half day keeps the first (AM) or second (PM) half."""
-        start, end = self.start_minute, self.end_minute
-        if half and start is not None and end is not None:
-            mid = (start + end) // 2
-            start, end = (start, mid) if half == "am" else (mid, end)
-        return {
-            "date": self.date.isoformat(),
-            "counted": self.counted,
-            "source": self.source,
-            "shift": self.shift,
-            "start": _hhmm(start),
-            "end": _hhmm(end),
-            "roster_id": self.roster_id,
-        }
-
-
-def _hhmm(minutes: int | None) -> str | None:
-    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-
-
-async def day_plan(
-    session: AsyncSession, employee: Employee, department: Department, start: dt.date, end: dt.date
-) -> list[PlanDay]:
-    """Each date: a working day of the published roster, or of the calendar where none exists."""
-    cells = {
-        c.date: c for c in await published_cells_for_employee(session, employee.id, start, end)
-    }
-    dates = _dates(start, end)
-    calendar = None
-    if any(d not in cells for d in dates):
-        calendar = await dept_calendar.resolve(session, department, start, end)
-    out = []
-    for d in dates:
-        cell = cells.get(d)
-        if cell is not None:
-            shift = cell.shift or {}
-            out.append(
-                PlanDay(
-                    date=d,
-                    counted=cell.shift_code is not None,
-                    source="roster",
-                    shift=cell.shift_code,
-                    start_minute=_int(shift.get("start_minute")),
-                    end_minute=_int(shift.get("end_minute")),
-                    roster_id=cell.roster_id,
-                )
-            )
-        else:
-            assert calendar is not None
-            off = calendar.is_weekend(d) or calendar.is_holiday(d)
-            out.append(PlanDay(date=d, counted=not off, source="calendar"))
-    return out
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) else None
-
-
-async def first_working_day_after(
-    session: AsyncSession, employee: Employee, department: Department, day: dt.date
-) -> dt.date:
-    """The first working day after ``day`` (certificates are due then)."""
-    start = day + dt.timedelta(days=1)
-    for p in await day_plan(session, employee, department, start, start + dt.timedelta(days=31)):
-        if p.counted:
-            return p.date
-    return start
 
 
 # ---------------------------------------------------------------- filing
@@ -670,57 +562,6 @@ async def cancel_leave(
     return leave
 
 
-async def _restore_shifts(session: AsyncSession, leave: LeaveRequest, actor: Principal) -> None:
-    """Give back the shifts approved leave took, in a new published version of each roster.
-
-    A cell is restored only while it still shows this leave (a manager may have re-rostered the
-    day since); the shift comes from the version the leave's own version was derived from.
-    """
-    restored: list[dict[str, Any]] = []
-    for entry in leave.roster_versions or []:
-        if entry.get("cancelled"):
-            continue
-        roster = await session.get(Roster, entry["roster_id"])
-        applied = await session.scalar(
-            select(RosterVersion).where(
-                RosterVersion.roster_id == entry["roster_id"],
-                RosterVersion.number == entry["number"],
-            )
-        )
-        if roster is None or applied is None or applied.based_on_id is None:
-            continue
-        before = {
-            c.date: c.shift_code
-            for c in await cells_of(session, applied.based_on_id)
-            if c.employee_id == leave.employee_id
-        }
-        changes: dict[tuple[int, dt.date], tuple[str | None, str | None]] = {}
-        for cell in await published_cells_for_employee(
-            session, leave.employee_id, leave.start_date, leave.end_date
-        ):
-            shift = before.get(cell.date)
-            if (
-                cell.roster_id == roster.id
-                and cell.shift_code is None
-                and cell.absence == leave.type_code
-                and shift is not None
-            ):
-                changes[(leave.employee_id, cell.date)] = (shift, None)
-        if changes:
-            after = await derive_published(
-                session,
-                roster,
-                changes,
-                origin="leave",
-                actor_id=actor.user_ref,
-                note=f"leave request {leave.id} called off",
-            )
-            await _restate_leave(session, after, leave, approved=False)
-            restored.append({"roster_id": roster.id, "number": after.number, "cancelled": True})
-    if restored:
-        leave.roster_versions = [*(leave.roster_versions or []), *restored]
-
-
 # ---------------------------------------------------------------- balances
 
 
@@ -788,155 +629,3 @@ async def set_balance(
     else:
         row.days, row.note = days, note
     await session.commit()
-
-
-# ---------------------------------------------------------------- approval handler
-
-
-async def _restate_leave(
-    session: AsyncSession, version: RosterVersion, leave: LeaveRequest, *, approved: bool
-) -> None:
-    """Make a version derived for approved (or called-off) leave answer a problem that knows it.
-
-    The derived version starts with its source's problem, where the person still owes the full
-    contract minimum; checked against that, the shifts the leave took would be a hard contract
-    breach of the person on leave. With the leave as a fact and the person's limits restated
-    (``problem_with_leave``), the stored problem, the version's counts and later edits of drafts
-    made from it all see the leave. Runs in the approval's transaction.
-    """
-    employee = await session.get(Employee, leave.employee_id)
-    assert employee is not None
-    fact = Leave(
-        str(leave.employee_id), leave.start_date, leave.end_date, leave_reason(leave.type_code)
-    )
-    roster = await session.get(Roster, version.roster_id)
-    assert roster is not None
-    problem = problem_with_leave(
-        problem_of(version), employee, fact, approved=approved, team_id=roster.team_id
-    )
-    version.problem = problem_to_dict(problem)
-    report = check(problem, assignment_of(await cells_of(session, version.id)))
-    version.objective = report.objective
-    version.breakdown = dict(report.breakdown)
-    version.hard_violations = len(report.hard_violations)
-    await session.flush()
-
-
-async def _shortfall_after(
-    session: AsyncSession, roster: Roster, before: RosterVersion, after: RosterVersion
-) -> list[dict[str, Any]]:
-    """Hard staffing rules broken by the new version that the old one kept."""
-    problem = problem_of(after)
-
-    def keyed(version_cells: Any) -> dict[tuple[object, ...], Any]:
-        report = check(problem, assignment_of(version_cells))
-        return {
-            (v.rule, v.date, v.shift_id, v.message): v
-            for v in report.hard_violations
-            if v.rule in SHORTFALL_RULES
-        }
-
-    old = keyed(await cells_of(session, before.id))
-    new = keyed(await cells_of(session, after.id))
-    return [
-        {**violation_json(v), "roster_id": roster.id, "repair": f"/rosters/{roster.id}/repair"}
-        for k, v in new.items()
-        if k not in old
-    ]
-
-
-class LeaveHandler:
-    """What approving, rejecting or withdrawing a leave request does."""
-
-    async def _leave(self, session: AsyncSession, request: ApprovalRequest) -> LeaveRequest:
-        leave = await session.scalar(
-            select(LeaveRequest)
-            .where(LeaveRequest.id == request.subject_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        assert leave is not None
-        return leave
-
-    async def before_approve(
-        self, session: AsyncSession, request: ApprovalRequest, actor: Principal, comment: str | None
-    ) -> None:
-        """Nothing to re-check: the dates were checked and held when filed."""
-
-    async def on_approved(
-        self, session: AsyncSession, request: ApprovalRequest, actor: Principal, comment: str | None
-    ) -> None:
-        """Mark the full days as leave on every published roster they fall in."""
-        leave = await self._leave(session, request)
-        leave.status = "approved"
-        leave.revision += 1
-        if leave.half is not None:
-            return
-        cells = await published_cells_for_employee(
-            session, leave.employee_id, leave.start_date, leave.end_date
-        )
-        by_roster: dict[int, dict[tuple[int, dt.date], tuple[str | None, str | None]]] = (
-            defaultdict(dict)
-        )
-        for c in cells:
-            if c.shift_code is not None:
-                by_roster[c.roster_id][(c.employee_id, c.date)] = (None, leave.type_code)
-        versions, shortfall = [], []
-        for roster_id, changes in sorted(by_roster.items()):
-            roster = await session.get(Roster, roster_id)
-            assert roster is not None
-            before = await published_version(session, roster_id)
-            assert before is not None
-            after = await derive_published(
-                session,
-                roster,
-                changes,
-                origin="leave",
-                actor_id=actor.user_ref,
-                note=f"leave request {leave.id} approved",
-            )
-            await _restate_leave(session, after, leave, approved=True)
-            versions.append({"roster_id": roster_id, "number": after.number})
-            shortfall += await _shortfall_after(session, roster, before, after)
-        leave.roster_versions = versions
-        leave.shortfall = shortfall
-
-    async def on_ended(
-        self, session: AsyncSession, request: ApprovalRequest, actor: Principal, outcome: str
-    ) -> None:
-        """Rejected, withdrawn or cancelled: the dates are free again.
-
-        Approved leave called off gives the person their shifts back on the rosters it changed.
-        """
-        leave = await self._leave(session, request)
-        was_approved = leave.status == "approved"
-        leave.status = outcome
-        leave.revision += 1
-        if was_approved and leave.half is None:
-            await _restore_shifts(session, leave, actor)
-
-    async def describe(self, session: AsyncSession, request: ApprovalRequest) -> dict[str, Any]:
-        """The dates, days, shifts and certificate state an approver decides on."""
-        leave = await session.get(LeaveRequest, request.subject_id, populate_existing=True)
-        if leave is None:
-            return {}
-        department = await session.get(Department, leave.department_id)
-        today = approvals.local_today(department.timezone if department else "Asia/Shanghai")
-        return {
-            "leave_request_id": leave.id,
-            "type": leave.type_code,
-            "start_date": leave.start_date.isoformat(),
-            "end_date": leave.end_date.isoformat(),
-            "half": leave.half,
-            "days": leave.days,
-            "emergency": leave.emergency,
-            "on_behalf": leave.on_behalf,
-            "certificate": certificate_status(leave, today),
-            "schedule": leave.schedule,
-            "shortfall": leave.shortfall,
-        }
-
-
-register("leave", LeaveHandler())
-
-__all__ = ["DEFAULT_TYPES", "LeaveHandler", "LeaveInput", "file_leave", "get_leave", "list_leave"]
