@@ -255,6 +255,8 @@ def _coverage(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
                     if iv.team is None
                     else _count(p, g, d - off, k, iv.team)
                 )
+            else:
+                n += p.history_on(d - off, k, iv.team)  # last month's overnight shift
         rows.append((d, iv, n))
     for d, row, n in rows:
         minimum, target = row.minimum, row.target

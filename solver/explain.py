@@ -105,33 +105,38 @@ def explain(problem: RosterProblem, options: SolveOptions | None = None) -> Expl
     return Explanation(summary=summary, facts=sentences, minimal=minimal)
 
 
-_PERSONAL = {
-    "leave", "lock", "min_rest", "max_consecutive", "weekly_rest", "history",
-    "contract_min_days", "contract_max_days", "contract_min_minutes", "contract_max_minutes",
-    "contract_max_shift", "contract_min_run", "contract_min_off", "contract_weekends",
-}  # fmt: skip
-
-
 def _summary(problem: RosterProblem, facts: list[Fact]) -> str:
     """One paragraph: each demand in the conflict, how many can work it, and why not the others."""
     heads = [f for f in facts if f.key[0] in _ORDER]
     others = [f for f in facts if f.key[0] not in _ORDER]
     if not heads or not others:
         return "These cannot all hold: " + "; ".join(f.message for f in facts) + "."
-    blocked = {int(str(f.key[1])) for f in others if f.key[0] in _PERSONAL}
     parts = []
     for head in heads:
         text = head.message
         if head.key[0] == "demand" and str(head.key[1]).startswith("s"):
             row = problem.shift_demand[int(str(head.key[1])[1:])]
-            k = problem.shift_index[row.shift_id]
+            k, d = problem.shift_index[row.shift_id], problem.day_index[row.date]
             eligible = [
                 e
                 for e, q in enumerate(problem.staff)
                 if (row.team is None or q.team == row.team) and k in problem.allowed_shifts(e)
             ]
-            free = len([e for e in eligible if e not in blocked])
-            text += f"; only {free} of {len(eligible)} can work it"
+            # Only leave and locks of that very day take a person off the row for certain; the
+            # other facts (rest, days in a row, the contract) say why the rest cannot all be on
+            # it, and are listed after. Counting them as "cannot work it" made false claims.
+            away = {
+                int(str(f.key[1]))
+                for f in others
+                if f.key[0] in ("leave", "lock") and int(str(f.key[2])) == d
+            } & set(eligible)
+            that_day = all(
+                f.key[0] in ("leave", "lock") and int(str(f.key[2])) == d for f in others
+            )
+            if that_day:  # nothing else in the conflict: the rest are exactly who can work it
+                text += f"; only {len(eligible) - len(away)} of {len(eligible)} can work it"
+            elif away:
+                text += f"; {len(away)} of the {len(eligible)} who work it are off that day"
         parts.append(text)
     reasons = _group_leave(problem, others)
     return "; ".join(parts) + ": " + "; ".join(reasons) + "."

@@ -601,6 +601,18 @@ class RosterProblem:
             )
         return out
 
+    def history_on(self, offset: int, k: int, team: str | None = None) -> int:
+        """How many people of ``team`` (None: anyone) history has on shift ``k`` at ``offset``.
+
+        ``offset`` is negative (-1: the day before the horizon): last month's overnight shift
+        covers the first hours of day one.
+        """
+        return sum(
+            1
+            for e, days in self.history_by_staff.items()
+            if days.get(offset) == k and (team is None or self.staff[e].team == team)
+        )
+
     @cached_property
     def following_by_staff(self) -> dict[int, dict[int, int | None]]:
         """Staff index to {day index H, H+1, ... after the horizon: shift index or None}."""

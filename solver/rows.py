@@ -112,10 +112,13 @@ def person_problem(
         if iv.team is not None and iv.team != person.team:
             continue
         d = problem.day_index[iv.date]
+        own = problem.history_by_staff.get(e, {})
         n = sum(
             covered[d - off, k, iv.team]
-            for off, k in covering(problem, iv.start_minute, iv.end_minute)
             if d - off >= 0
+            # Everyone else's overnight shift from last month (the person's own stays theirs).
+            else problem.history_on(d - off, k, iv.team) - (own.get(d - off) == k)
+            for off, k in covering(problem, iv.start_minute, iv.end_minute)
         )
         interval_rows.append(_less(iv, n))
     return alone(problem, e, tuple(shift_rows), tuple(interval_rows))

@@ -29,28 +29,42 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     rules = p.rules
     terms: list[PenaltyTerm] = []
     n_staff = len(p.staff)
-    rows: list[tuple[str, int, list[Any], int, int, int, int, str]] = []
+    rows: list[tuple[str, int, list[Any], int, int, int, int, int, str]] = []
     row_keys: dict[str, tuple[str | None, int, int]] = {}
     for i, dem in enumerate(p.shift_demand):
         d, k = p.day_index[dem.date], p.shift_index[dem.shift_id]
         lits = v.on_shift(d, k, _members(ctx, dem.team))
         label = f"{fmt_day(dem.date)} {p.shift_types[k].name}"
         rows.append(
-            (f"s{i}", d, lits, dem.minimum, dem.target, dem.under_weight, dem.over_weight, label)
+            (f"s{i}", d, lits, 0, dem.minimum, dem.target, dem.under_weight, dem.over_weight, label)
         )
         row_keys[f"s{i}"] = (dem.team, d, k)
     for i, iv in enumerate(p.interval_demand):
         d = p.day_index[iv.date]
         lits = []
+        fixed = 0  # people last month's overnight shifts put in a window of the first day
         for off, k in covering(p, iv.start_minute, iv.end_minute):
             if d - off >= 0:
                 lits.extend(v.on_shift(d - off, k, _members(ctx, iv.team)))
+            else:
+                fixed += p.history_on(d - off, k, iv.team)
         label = f"{fmt_day(iv.date)} {iv.start_minute // 60:02d}:{iv.start_minute % 60:02d}"
         rows.append(
-            (f"i{i}", d, lits, iv.minimum, iv.target, iv.under_weight, iv.over_weight, label)
+            (
+                f"i{i}",
+                d,
+                lits,
+                fixed,
+                iv.minimum,
+                iv.target,
+                iv.under_weight,
+                iv.over_weight,
+                label,
+            )
         )
-    for key, _d, lits, minimum, target, under_w, over_w, label in rows:
-        n = sum(lits)
+    for key, _d, lits, fixed, minimum, target, under_w, over_w, label in rows:
+        n = sum(lits) + fixed
+        most = len(lits) + fixed
         if rules.demand_minimum.enabled and minimum > 0:
             terms += ctx.soft_or_hard(
                 rules.demand_minimum,
@@ -73,15 +87,15 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
                 terms.append(PenaltyTerm("demand_target", under, wu))
             elif target > 0:
                 exact = False
-            if wo > 0 and len(lits) > target:
-                over = ctx.shortfall(target, n, len(lits) - target, f"over[{key}]")
+            if wo > 0 and most > target:
+                over = ctx.shortfall(target, n, most - target, f"over[{key}]")
                 terms.append(PenaltyTerm("demand_target", over, wo))
-            elif len(lits) > target:
+            elif most > target:
                 exact = False
         if key in row_keys:
             rk = row_keys[key]
             hard_min = minimum if rules.demand_minimum.enabled and rules.demand_minimum.hard else 0
-            row = DemandRow(target, hard_min, len(lits), over, under, wo, wu) if exact else None
+            row = DemandRow(target, hard_min, most, over, under, wo, wu) if exact else None
             ctx.demand_rows[rk] = None if rk in ctx.demand_rows else row
     if rules.never_alone.enabled:
         setting = rules.never_alone

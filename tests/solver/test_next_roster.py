@@ -6,7 +6,16 @@ from datetime import date
 
 import pytest
 
-from solver import HistoryCell, Lock, RuleSetting, ShiftDemand, ShiftType, SolveStatus, check
+from solver import (
+    HistoryCell,
+    IntervalDemand,
+    Lock,
+    RuleSetting,
+    ShiftDemand,
+    ShiftType,
+    SolveStatus,
+    check,
+)
 from solver.io import problem_from_dict, problem_to_dict
 from solver.testing import EARLY, LATE, cell, day, demand, people, problem, solve_checked
 
@@ -85,3 +94,19 @@ def test_a_retired_shift_type_in_last_month_is_a_day_worked_and_never_assigned()
     assert [v.rule for v in edit.hard_violations] == ["unknown_shift"]
     assert "no longer in use" in edit.hard_violations[0].message
     assert problem_from_dict(problem_to_dict(p)).shift_types == p.shift_types
+
+
+NIGHT = ShiftType("night", "night shift", 22 * 60, 30 * 60)
+
+
+def test_last_months_night_shift_covers_the_first_mornings_window() -> None:
+    # a0 and a1 worked the night of 30 Nov to 1 Dec: 02:00-04:00 on 1 Dec has its two people.
+    nights = (HistoryCell("a0", day(-1), "night"), HistoryCell("a1", day(-1), "night"))
+    window = (IntervalDemand(day(0), 120, 240, 2, 2),)
+    p = problem(2, people(3), shifts=(NIGHT,), history=nights, interval_demand=window)
+    sol = solve_checked(p)
+    assert sol.status is SolveStatus.OPTIMAL
+    assert check(p, {f"a{i}": {} for i in range(3)}).valid
+    # Without them, two people must work the night of 30 Nov... which is not in the horizon.
+    alone = problem(2, people(3), shifts=(NIGHT,), interval_demand=window)
+    assert solve_checked(alone, **INFEASIBLE).status is SolveStatus.INFEASIBLE

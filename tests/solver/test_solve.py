@@ -15,6 +15,7 @@ from solver import (
     Progress,
     ReferenceRoster,
     RuleSetting,
+    ShiftDemand,
     SolveOptions,
     SolveStatus,
     check,
@@ -188,3 +189,17 @@ def test_cpsat_parameters_are_checked_and_applied() -> None:
     )
     assert sol.status.has_roster
     assert check(p, sol.assignment or {}).valid
+
+
+def test_an_explanation_claims_nobody_is_off_whom_no_fact_keeps_off() -> None:
+    # Five agents, a full week (7-13 Dec) asking two early and two late every day: 28 shifts
+    # where five people with two rest days each give 25. Nobody is on leave: no row may read
+    # "only 0 of 5 can work it".
+    week = [day(i) for i in range(6, 13)]
+    wanted = tuple(ShiftDemand(d, k, 2, 2) for d in week for k in ("early", "late"))
+    p = problem(13, people(5), rules={"weekly_rest": RuleSetting()}, shift_demand=wanted)
+    sol = solve(p, SolveOptions(num_workers=1, time_limit=10, explain_time_limit=10))
+    assert sol.status is SolveStatus.INFEASIBLE
+    assert sol.explanation is not None
+    assert "can work it" not in sol.explanation.summary
+    assert any("rest days" in f for f in sol.explanation.facts), sol.explanation.facts
