@@ -74,6 +74,12 @@ def _int(value: Any, where: str, default: int | None = None) -> int:
     return value
 
 
+def _bool(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ProblemError(f"{where}: expected true or false")
+    return value
+
+
 def _opt_int(value: Any, where: str) -> int | None:
     return None if value is None else _int(value, where)
 
@@ -213,13 +219,15 @@ def problem_from_dict(data: Any) -> RosterProblem:
                 _str(row.get("name", row["id"]), f"{w}.name"),
                 start,
                 end,
-                late=bool(row.get("late", False)),
-                never_alone=bool(row.get("never_alone", False)),
-                retired=bool(row.get("retired", False)),
+                late=_bool(row.get("late", False), f"{w}.late"),
+                never_alone=_bool(row.get("never_alone", False), f"{w}.never_alone"),
+                retired=_bool(row.get("retired", False), f"{w}.retired"),
             )
         )
     staff = []
     contract_keys = {f.name for f in fields(Contract)}
+    if not isinstance(top["staff"], list):
+        raise ProblemError("staff: expected a list")
     for i, raw in enumerate(_list(top["staff"], "staff")):
         w = f"staff[{i}]"
         row = _obj(raw, w, {"id", "name", "team", "flags", "contract", "fairness_group"}, {"id"})

@@ -17,6 +17,10 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MINUTES_PER_DAY = 1440
+#: The most people a demand row may ask for, and the largest weight of any cost: far beyond any
+#: department, and small enough that no sum of the model can overflow 64 bits.
+MAX_HEADCOUNT = 10_000
+MAX_WEIGHT = 1_000_000
 
 
 class ProblemError(ValueError):
@@ -459,10 +463,13 @@ class RosterProblem:
             ):
                 value = getattr(c, attr)
                 _check(value is None or value >= 0, f"staff[{person.id}].contract.{attr}: >= 0")
+        _check(bool(self.staff), "staff: at least one person")
+        teams = {p.team for p in self.staff}
         for i, d in enumerate(self.shift_demand):
             where = f"shift_demand[{i}]"
             self._check_date(d.date, f"{where}.date")
             _check(d.shift_id in sids, f"{where}.shift: unknown shift {d.shift_id!r}")
+            _check(d.team is None or d.team in teams, f"{where}.team: unknown team {d.team!r}")
             self._check_counts(where, d.minimum, d.target, d.under_weight, d.over_weight)
         for i, iv in enumerate(self.interval_demand):
             where = f"interval_demand[{i}]"
@@ -472,11 +479,19 @@ class RosterProblem:
                 f"{where}: window must lie within its day",
             )
             self._check_counts(where, iv.minimum, iv.target, iv.under_weight, iv.over_weight)
+            _check(iv.team is None or iv.team in teams, f"{where}.team: unknown team {iv.team!r}")
         for i, lv in enumerate(self.leave):
             _check(lv.staff_id in pids, f"leave[{i}].staff: unknown staff {lv.staff_id!r}")
             _check(lv.start <= lv.end, f"leave[{i}].end: before start")
+        locked: dict[tuple[str, date], int] = {}
         for i, lk in enumerate(self.locks):
             _check(lk.staff_id in pids, f"locks[{i}].staff: unknown staff {lk.staff_id!r}")
+            first = locked.setdefault((lk.staff_id, lk.date), i)
+            _check(
+                first == i,
+                f"locks[{i}]: {lk.staff_id} on {lk.date.isoformat()} is already locked by "
+                f"locks[{first}]",
+            )
             self._check_date(lk.date, f"locks[{i}].date")
             _check(
                 lk.shift_id is None or lk.shift_id in sids,
@@ -502,10 +517,11 @@ class RosterProblem:
         for i, r in enumerate(self.requests):
             _check(r.staff_id in pids, f"requests[{i}].staff: unknown staff {r.staff_id!r}")
             self._check_date(r.date, f"requests[{i}].date")
-            _check(r.weight >= 0, f"requests[{i}].weight: must be >= 0")
+            _check(0 <= r.weight <= MAX_WEIGHT, f"requests[{i}].weight: 0..{MAX_WEIGHT}")
             if r.kind is RequestKind.DAY_OFF:
                 _check(r.shift_id is None, f"requests[{i}].shift: a day-off request has no shift")
             else:
+                _check(r.shift_id is not None, f"requests[{i}].shift: required for {r.kind.value}")
                 _check(r.shift_id in sids, f"requests[{i}].shift: unknown shift {r.shift_id!r}")
         for a, b in self.rules.forbidden_successions:
             _check(a in sids and b in sids, f"rules.forbidden_successions: unknown shift {a}/{b}")
@@ -518,6 +534,10 @@ class RosterProblem:
                     _check(
                         ref_sid is None or ref_sid in sids, f"reference.rows[{pid}]: unknown shift"
                     )
+        _check(
+            self.calendar.weekend_weekdays <= set(range(7)),
+            "calendar.weekend_weekdays: each must be 0 (Monday) .. 6 (Sunday)",
+        )
         meeting = self.calendar.meeting
         if meeting is not None:
             _check(0 <= meeting.weekday <= 6, "calendar.meeting.weekday: must be 0..6")
@@ -532,9 +552,14 @@ class RosterProblem:
 
     @staticmethod
     def _check_counts(where: str, minimum: int, target: int, under: int, over: int) -> None:
-        _check(minimum >= 0, f"{where}.minimum: must be >= 0")
-        _check(target >= 0, f"{where}.target: must be >= 0")
-        _check(under >= 0 and over >= 0, f"{where}: weights must be >= 0")
+        # Bounded so that every sum of the model stays far inside 64 bits (a 20-digit minimum
+        # or weight used to end in CP-SAT's overflow error instead of a message).
+        _check(0 <= minimum <= MAX_HEADCOUNT, f"{where}.minimum: 0..{MAX_HEADCOUNT}")
+        _check(0 <= target <= MAX_HEADCOUNT, f"{where}.target: 0..{MAX_HEADCOUNT}")
+        _check(
+            0 <= under <= MAX_WEIGHT and 0 <= over <= MAX_WEIGHT,
+            f"{where}: weights must be 0..{MAX_WEIGHT}",
+        )
 
     # ----- derived views (cached; the dataclass is frozen so they never go stale)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +53,49 @@ def test_json_errors_name_the_field() -> None:
         load_problem(json.dumps(data))
     with pytest.raises(ProblemError, match="invalid JSON"):
         load_problem("{")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["shift_types"][0].update(late="false"),
+            r"shift_types\[0\]\.late: expected true",
+        ),
+        (lambda d: d.update(staff=None), r"staff: expected a list"),
+        (lambda d: d.update(staff=[]), r"staff: at least one person"),
+        (
+            lambda d: d["shift_demand"][0].update(team="Team Z"),
+            r"shift_demand\[0\]\.team: unknown team 'Team Z'",
+        ),
+        (lambda d: d["shift_demand"][0].update(minimum=10**20), r"shift_demand\[0\]\.minimum"),
+        (lambda d: d["shift_demand"][0].update(under_weight=10**18), r"shift_demand\[0\]: weights"),
+        (
+            lambda d: d.update(
+                locks=[
+                    {"staff": "a0", "date": "2026-12-01", "shift": "late"},
+                    {"staff": "a0", "date": "2026-12-01", "shift": "early"},
+                ]
+            ),
+            r"locks\[1\]: a0 on 2026-12-01 is already locked by locks\[0\]",
+        ),
+        (
+            lambda d: d.update(calendar={"weekend_weekdays": [5, 7]}),
+            r"calendar\.weekend_weekdays",
+        ),
+        (
+            lambda d: d.update(
+                requests=[{"staff": "a0", "date": "2026-12-01", "kind": "shift_on"}]
+            ),
+            r"requests\[0\]\.shift: required for shift_on",
+        ),
+    ],
+)
+def test_mistakes_in_a_problem_file_are_named_not_crashed_on(change: Any, message: str) -> None:
+    data = problem_to_dict(problem(2, people(2), shift_demand=demand(2, "early", 1)))
+    change(data)
+    with pytest.raises(ProblemError, match=message):
+        load_problem(json.dumps(data))
 
 
 def test_round_trip_of_a_generated_department() -> None:

@@ -64,13 +64,13 @@ def test_independent_rows_only_when_no_hard_rule_couples_people() -> None:
 def test_person_problem_keeps_only_the_demand_the_placed_rows_leave() -> None:
     p = problem(
         3,
-        people(2, team="A"),
+        (*people(2, team="A"), Staff("b0", "B0", team="B")),
         shifts=(EARLY,),
         shift_demand=(*demand(3, "early", 0, 2), ShiftDemand(day(0), "early", 0, 1, team="B")),
         leave=(Leave("a0", day(2), day(2)),),
         requests=(Request("a0", day(1), RequestKind.DAY_OFF, weight=4),),
     )
-    grid = [[0, OFF, OFF], [OFF] * 3]
+    grid = [[0, OFF, OFF], [OFF] * 3, [OFF] * 3]
     sub = person_problem(p, 1, grid, placed=[0])
     assert [person.id for person in sub.staff] == ["a1"]
     # a0 covers day 0, so one more is wanted there and two on the other days; team B's
