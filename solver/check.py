@@ -267,6 +267,8 @@ def _coverage(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
             label = f"{fmt_day(row.date)} {p.shift_types[p.shift_index[row.shift_id]].name}"
         else:
             label = f"{fmt_day(row.date)} {_window(row.start_minute, row.end_minute)}"
+        if row.team is not None:
+            label += f" ({row.team})"  # two teams' rows of one day read alike otherwise
         if rules.demand_minimum.enabled:
             c.add(
                 rules.demand_minimum,

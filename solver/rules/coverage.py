@@ -34,7 +34,9 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
     for i, dem in enumerate(p.shift_demand):
         d, k = p.day_index[dem.date], p.shift_index[dem.shift_id]
         lits = v.on_shift(d, k, _members(ctx, dem.team))
-        label = f"{fmt_day(dem.date)} {p.shift_types[k].name}"
+        label = f"{fmt_day(dem.date)} {p.shift_types[k].name}" + (
+            f" ({dem.team})" if dem.team is not None else ""
+        )
         rows.append(
             (f"s{i}", d, lits, 0, dem.minimum, dem.target, dem.under_weight, dem.over_weight, label)
         )
@@ -48,7 +50,9 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
                 lits.extend(v.on_shift(d - off, k, _members(ctx, iv.team)))
             else:
                 fixed += p.history_on(d - off, k, iv.team)
-        label = f"{fmt_day(iv.date)} {iv.start_minute // 60:02d}:{iv.start_minute % 60:02d}"
+        label = f"{fmt_day(iv.date)} {iv.start_minute // 60:02d}:{iv.start_minute % 60:02d}" + (
+            f" ({iv.team})" if iv.team is not None else ""
+        )
         rows.append(
             (
                 f"i{i}",
@@ -128,7 +132,11 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
                 if not tl:
                     continue
                 nt = ctx.expr(sum(v.on_shift(d, k, seniors)))
-                msg = f"{fmt_day(p.dates[d])} {s.name}: a trainee needs an experienced colleague"
+                who = [p.staff[e].name for e in trainees if v.shift(e, d, k) is not None]
+                msg = (
+                    f"{fmt_day(p.dates[d])} {s.name}: a trainee ({', '.join(who)}) on it needs "
+                    "an experienced colleague"
+                )
                 if setting.hard:
                     guards = ctx.guard(("trainee", d, k), msg)
                     for t in tl:

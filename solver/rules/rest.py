@@ -49,10 +49,17 @@ def _min_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
     if not (setting.enabled or p.rules.forbidden_successions):
         return []
     name = p.staff[e].name
-    if setting.enabled:
-        msg = f"{name}: at least {p.rules.min_rest_minutes / 60:g} h rest between shifts"
+    rest = f"at least {p.rules.min_rest_minutes / 60:g} h rest between shifts"
+    forbidden = ", ".join(
+        f"{p.shift_types[p.shift_index[a]].name} then {p.shift_types[p.shift_index[b]].name}"
+        for a, b in p.rules.forbidden_successions
+    )
+    if setting.enabled and forbidden:
+        msg = f"{name}: {rest}, and no {forbidden} on the next day"
+    elif setting.enabled:
+        msg = f"{name}: {rest}"
     else:
-        msg = f"{name}: forbidden shift successions"
+        msg = f"{name}: no {forbidden} on the next day"
     terms: list[PenaltyTerm] = []
     prev = p.history_by_staff.get(e, {}).get(-1)
     for d in range(-1, p.num_days - 1):

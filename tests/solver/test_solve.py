@@ -18,6 +18,7 @@ from solver import (
     ShiftDemand,
     SolveOptions,
     SolveStatus,
+    Staff,
     check,
     solve,
 )
@@ -168,8 +169,8 @@ def test_explanation_on_the_sample_department() -> None:
     e = explain(dataclasses.replace(p, leave=p.leave + away), SolveOptions(explain_time_limit=20))
     assert e.minimal
     assert set(e.facts) == {
-        "13 Dec early needs 1",
-        "13 Dec late needs 2",
+        "13 Dec early (Team A) needs 1",
+        "13 Dec late (Team A) needs 2",
         *(f"{q.name} is on approved leave on 13 Dec" for q in team_a[:8]),
     }
     assert "only 2 of 10 can work it" in e.summary
@@ -203,3 +204,27 @@ def test_an_explanation_claims_nobody_is_off_whom_no_fact_keeps_off() -> None:
     assert sol.explanation is not None
     assert "can work it" not in sol.explanation.summary
     assert any("rest days" in f for f in sol.explanation.facts), sol.explanation.facts
+
+
+def test_an_explanation_names_the_forbidden_succession_and_the_trainee() -> None:
+    locks = (Lock("a0", day(0), "early"), Lock("a0", day(1), "late"))
+    p = problem(2, people(1), rules={"forbidden_successions": (("early", "late"),)}, locks=locks)
+    sol = solve(p, SolveOptions(num_workers=1, time_limit=5))
+    assert sol.status is SolveStatus.INFEASIBLE
+    assert sol.explanation is not None
+    assert any("no early shift then late shift" in f for f in sol.explanation.facts), (
+        sol.explanation
+    )
+
+    trainee = (Staff("t0", "Wu Xia", flags=frozenset({"trainee"})), Staff("a1", "Li Wei"))
+    q = problem(
+        1,
+        trainee,
+        rules={"trainee_not_alone": RuleSetting()},
+        shift_demand=demand(1, "early", 1),
+        leave=(Leave("a1", day(0), day(0)),),
+    )
+    sol = solve(q, SolveOptions(num_workers=1, time_limit=5))
+    assert sol.status is SolveStatus.INFEASIBLE
+    assert sol.explanation is not None
+    assert any("trainee (Wu Xia)" in f for f in sol.explanation.facts), sol.explanation
