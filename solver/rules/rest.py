@@ -43,6 +43,19 @@ def _history_guard(ctx: ModelContext, e: int) -> list[Any]:
     return ctx.guard(("history", e), msg)
 
 
+def _following_guard(ctx: ModelContext, e: int) -> list[Any]:
+    """The next roster's first days as one fact, so an explanation can name them."""
+    p = ctx.problem
+    nxt = p.following_by_staff.get(e, {})
+    parts = []
+    for d in sorted(nxt):
+        k = nxt[d]
+        what = "off" if k is None else p.shift_types[k].name
+        parts.append(f"{fmt_day(p.start + timedelta(days=d))} {what}")
+    msg = f"{p.staff[e].name}'s next roster starts with: " + ", ".join(parts)
+    return ctx.guard(("following", e), msg)
+
+
 def _min_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
     p, m, v = ctx.problem, ctx.model, ctx.vars
     setting = p.rules.min_rest
@@ -152,6 +165,8 @@ def _weekly_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
         first = fmt_day(p.dates[days[0]])
         msg = f"{p.staff[e].name}: at least {need} rest days in the week of {first}"
         extra = _history_guard(ctx, e) if known else []
+        if p.following_in_week(e, days):
+            extra += _following_guard(ctx, e)
         terms += ctx.soft_or_hard(
             setting,
             "weekly_rest",
@@ -220,7 +235,8 @@ def _into_next_roster(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
                 continue
             if rest.hard or not rest.enabled:
                 ct = m.add(x == 0)
-                if guards := ctx.guard(("min_rest_next", e), msg):
+                guards = ctx.guard(("min_rest_next", e), msg) + _following_guard(ctx, e)
+                if guards:
                     ct.only_enforce_if(guards)
             else:
                 terms.append(PenaltyTerm("min_rest", x, rest.weight))
@@ -237,7 +253,8 @@ def _into_next_roster(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
             offs = [v.off[e][d] for d in range(max(0, start), p.num_days)]
             if setting.hard:
                 ct = m.add_bool_or(offs)
-                if guards := ctx.guard(("max_consecutive_next", e), msg):
+                guards = ctx.guard(("max_consecutive_next", e), msg) + _following_guard(ctx, e)
+                if guards:
                     ct.only_enforce_if(guards)
             else:
                 over = m.new_bool_var(f"run_next[{e},{end}]")

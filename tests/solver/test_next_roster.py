@@ -110,3 +110,17 @@ def test_last_months_night_shift_covers_the_first_mornings_window() -> None:
     # Without them, two people must work the night of 30 Nov... which is not in the horizon.
     alone = problem(2, people(3), shifts=(NIGHT,), interval_demand=window)
     assert solve_checked(alone, **INFEASIBLE).status is SolveStatus.INFEASIBLE
+
+
+def test_an_explanation_names_the_next_rosters_first_days() -> None:
+    # The week of 7-13 Dec: a0 is locked on 7-9 Dec and the next roster has 11-13 Dec, so only
+    # 10 Dec is left for the two rest days.
+    locks = tuple(Lock("a0", day(d), "early") for d in (6, 7, 8))
+    following = _next((10, "early"), (11, "early"), (12, "early"))
+    p = problem(
+        10, people(1), rules={"weekly_rest": RuleSetting()}, locks=locks, following=following
+    )
+    sol = solve_checked(p)
+    assert sol.status is SolveStatus.INFEASIBLE
+    assert sol.explanation is not None
+    assert any("next roster starts with" in f for f in sol.explanation.facts), sol.explanation
