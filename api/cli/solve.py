@@ -9,80 +9,25 @@ the proven gap. Ctrl-C cancels the search and keeps the best roster so far.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-from solver.check import OFF, to_grid
+from api.cli.solve_grid import fit_console, legend, roster_table
 from solver.io import assignment_to_csv, load_problem, solution_to_dict
 from solver.problem import ProblemError, RosterProblem
 from solver.result import Progress, RosterSolution
 from solver.solve import SolveOptions, solve
 
-_SHIFT_STYLES = ("bold green", "bold magenta", "bold cyan", "bold yellow", "bold blue", "bold red")
-
-
-def _demand(problem: RosterProblem) -> dict[tuple[int, int], tuple[int, int]]:
-    """(day, shift) -> (minimum, target) summed over demand rows."""
-    out: dict[tuple[int, int], tuple[int, int]] = {}
-    for dem in problem.shift_demand:
-        key = (problem.day_index[dem.date], problem.shift_index[dem.shift_id])
-        lo, hi = out.get(key, (0, 0))
-        out[key] = (lo + dem.minimum, hi + dem.target)
-    return out
-
-
-def roster_table(problem: RosterProblem, sol: RosterSolution) -> Table:
-    """The roster grid with coverage rows and per-person counts."""
-    assert sol.assignment is not None
-    grid, _ = to_grid(problem, sol.assignment)
-    cal = problem.calendar
-    table = Table(title=problem.name or "Roster", show_lines=False, pad_edge=False, box=None)
-    table.add_column("Agent", no_wrap=True)
-    table.add_column("Team", no_wrap=True, style="dim")
-    for day in problem.dates:
-        style = "red" if cal.is_holiday(day) else ("yellow" if cal.is_weekend(day) else "")
-        table.add_column(
-            Text(f"{day.day:>2}\n{day.strftime('%a')[:2]}", style=style),
-            justify="center",
-            min_width=3,
-            no_wrap=True,
-        )
-    for label in ("Late", "Wknd", "Hol", "Days"):
-        table.add_column(label, justify="right")
-    styles = {k: _SHIFT_STYLES[k % len(_SHIFT_STYLES)] for k in range(len(problem.shift_types))}
-    for e, person in enumerate(problem.staff):
-        cells: list[Text] = []
-        for d in range(problem.num_days):
-            k = grid[e][d]
-            if k != OFF:
-                cells.append(Text(problem.shift_types[k].id[:2].upper(), style=styles[k]))
-            elif (e, d) in problem.unavailable:
-                cells.append(Text("lv", style="dim italic"))
-            else:
-                cells.append(Text("·", style="dim"))
-        late = sum(1 for k in grid[e] if k != OFF and problem.shift_types[k].late)
-        wknd = sum(
-            1 for d, k in enumerate(grid[e]) if k != OFF and cal.is_weekend(problem.dates[d])
-        )
-        hol = sum(1 for d, k in enumerate(grid[e]) if k != OFF and cal.is_holiday(problem.dates[d]))
-        days = sum(1 for k in grid[e] if k != OFF)
-        name = person.name + (" (T)" if person.trainee else "")
-        table.add_row(name, person.team or "", *cells, str(late), str(wknd), str(hol), str(days))
-    demand = _demand(problem)
-    for k, shift in enumerate(problem.shift_types):
-        row: list[Text] = []
-        for d in range(problem.num_days):
-            n = sum(1 for e in range(len(problem.staff)) if grid[e][d] == k)
-            lo, hi = demand.get((d, k), (0, 0))
-            style = "bold red" if n < lo else ("yellow" if n < hi else "green")
-            row.append(Text(f"{n}/{hi}" if (d, k) in demand else str(n), style=style))
-        table.add_row(Text(f"{shift.name} cover", style=styles[k]), "", *row, "", "", "", "")
-    return table
+#: Shortest ``--time-limit`` accepted. The solver spends a quarter of the limit completing
+#: its start roster into a full hint; below this that step runs out of time on a 50-agent
+#: month and logs a false "the model rejects a start roster" error, and no search this short
+#: says anything about the roster's quality anyway.
+MIN_TIME_LIMIT = 0.5
 
 
 def print_solution(console: Console, problem: RosterProblem, sol: RosterSolution) -> None:
@@ -97,7 +42,10 @@ def print_solution(console: Console, problem: RosterProblem, sol: RosterSolution
     if sol.assignment is None:
         console.print("No roster was found within the time limit.")
         return
-    console.print(roster_table(problem, sol))
+    table = roster_table(problem, sol)
+    fit_console(console, table)
+    console.print(table)
+    console.print(legend(problem), soft_wrap=True)
     breakdown = Table(title="Cost by rule", box=None)
     breakdown.add_column("Rule")
     breakdown.add_column("Cost", justify="right")
@@ -126,6 +74,58 @@ def print_solution(console: Console, problem: RosterProblem, sol: RosterSolution
             console.print(f"  {v.message}")
 
 
+def _check_time_limit(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse limits too short for the solver to set up its start roster (see MIN_TIME_LIMIT)."""
+    if value < MIN_TIME_LIMIT:
+        raise click.BadParameter(
+            f"{value:g} s is too short; use at least {MIN_TIME_LIMIT:g} s", ctx, param
+        )
+    return value
+
+
+def _check_out(out: Path) -> None:
+    """Fail before the solve when the result could not be written afterwards.
+
+    A solve can take minutes; losing its result to a typo in a directory name, with a
+    traceback, is the worst time to find out.
+    """
+    if out.suffix.lower() not in (".json", ".csv"):
+        raise click.BadParameter("must end in .json or .csv", param_hint="--out")
+    parent = out.parent
+    if not parent.is_dir():
+        raise click.ClickException(f"cannot write {out}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise click.ClickException(f"cannot write {out}: directory {parent} is not writable")
+
+
+def _write_out(console: Console, problem: RosterProblem, sol: RosterSolution, out: Path) -> None:
+    """Write the result file, and say exactly what was (or was not) written.
+
+    JSON is always written: it carries the status, and for an infeasible problem the
+    explanation, which is what a script calling ``rota solve`` needs to read. A CSV is
+    only a roster grid, so without a roster nothing is written (an existing file is left
+    alone) and the message says so rather than claiming a file that does not exist.
+    """
+    if out.suffix.lower() == ".csv" and sol.assignment is None:
+        click.echo(f"no roster ({sol.status.value}): {out} not written", err=True)
+        return
+    if out.suffix.lower() == ".json":
+        text = json.dumps(solution_to_dict(problem, sol), indent=2, ensure_ascii=False) + "\n"
+    else:
+        assert sol.assignment is not None
+        text = assignment_to_csv(problem, sol.assignment)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from exc
+    if sol.assignment is None:
+        console.print(
+            f"written {out} (status {sol.status.value}, no roster)", markup=False, soft_wrap=True
+        )
+    else:
+        console.print(f"written {out}", markup=False, soft_wrap=True)
+
+
 @click.command("solve")
 @click.argument(
     "problem_file",
@@ -133,27 +133,33 @@ def print_solution(console: Console, problem: RosterProblem, sol: RosterSolution
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @click.option(
-    "--time-limit", type=float, default=30.0, show_default=True, help="Seconds to search."
+    "--time-limit",
+    type=float,
+    default=30.0,
+    show_default=True,
+    callback=_check_time_limit,
+    help=f"Seconds to search (at least {MIN_TIME_LIMIT:g}).",
 )
 @click.option("--workers", type=int, default=2, show_default=True, help="CP-SAT worker threads.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the solution: .json (full result) or .csv (the roster grid).",
+    help="Write the solution: .json (full result, also without a roster) or .csv (the roster"
+    " grid, not written when there is no roster).",
 )
 def solve_command(
     problem_file: Path, time_limit: float, workers: int, seed: int, out: Path | None
 ) -> None:
     """Solve a roster problem file and print the roster, its costs and the gap."""
-    if out is not None and out.suffix.lower() not in (".json", ".csv"):
-        raise click.BadParameter("must end in .json or .csv", param_hint="--out")
+    if out is not None:
+        _check_out(out)
     try:
         problem = load_problem(problem_file.read_text(encoding="utf-8"))
         options = SolveOptions(time_limit=time_limit, num_workers=workers, seed=seed)
     except (ProblemError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    console = Console(width=max(Console().width, 60 + 4 * problem.num_days))
+    console = Console()
     cancel = threading.Event()
     result: list[RosterSolution] = []
     errors: list[BaseException] = []
@@ -185,13 +191,6 @@ def solve_command(
     sol = result[0]
     print_solution(console, problem, sol)
     if out is not None:
-        if out.suffix.lower() == ".json":
-            out.write_text(
-                json.dumps(solution_to_dict(problem, sol), indent=2, ensure_ascii=False) + "\n",
-                encoding="utf-8",
-            )
-        elif sol.assignment is not None:
-            out.write_text(assignment_to_csv(problem, sol.assignment), encoding="utf-8")
-        console.print(f"written {out}")
+        _write_out(console, problem, sol, out)
     if not sol.status.has_roster:
         raise SystemExit(1)
