@@ -45,8 +45,10 @@ def attendance_command(
     """Write a month's attendance summary and detail, as HR's payroll input."""
     try:
         first = parse_month(month)
-    except Exception as exc:
-        raise click.BadParameter(f"{month!r} is not YYYY-MM", param_hint="--month") from exc
+    except DomainError as exc:
+        # parse_month's own words, as the API answers them ("outside the years 2000-2100"
+        # is not the same mistake as "not YYYY-MM").
+        raise click.BadParameter(exc.detail, param_hint="--month") from exc
     if out is None and fmt == "xlsx":
         raise click.UsageError("XLSX needs --out FILE")
 

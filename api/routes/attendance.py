@@ -369,6 +369,8 @@ def month_out(pm: PersonMonth, month: dt.date, policy_id: int | None) -> MonthOu
         name=pm.person.name,
         month=f"{month:%Y-%m}",
         policy_id=policy_id,
+        hire_date=pm.person.hire_date,
+        left_on=pm.person.left_on,
         summary=SummaryOut(
             scheduled_shifts=s.scheduled_shifts,
             worked_shifts=s.worked_shifts,
@@ -377,6 +379,7 @@ def month_out(pm: PersonMonth, month: dt.date, policy_id: int | None) -> MonthOu
             early_count=s.early_count,
             early_minutes=s.early_minutes,
             absences=s.absences,
+            absent_days=s.absent_days,
             missing_punches=s.missing_punches,
             leave_days=dict(s.leave_days),
             overtime_minutes=s.overtime_minutes,
@@ -427,6 +430,8 @@ def month_out(pm: PersonMonth, month: dt.date, policy_id: int | None) -> MonthOu
                         deduction=b.deduction,
                         absence_days=b.absence_days,
                         escalated=b.escalated,
+                        as_absence=b.as_absence,
+                        capped=b.capped,
                     )
                     for b in d.breaches
                 ],

@@ -133,7 +133,12 @@ class DeviceOut(Output):
 
 
 class BreachOut(Output):
-    """One breach of a day: its penalty and the rule that produced it."""
+    """One breach of a day: its penalty and the rule that produced it.
+
+    ``as_absence``: a lateness or early leave its tier counts as absence (the summary counts it
+    in ``absence_days``, not as a lateness). ``capped``: cut so the shift's breaches together
+    cost no more than not showing up (its rule says so).
+    """
 
     kind: str
     minutes: int
@@ -141,6 +146,8 @@ class BreachOut(Output):
     deduction: float
     absence_days: float
     escalated: bool
+    as_absence: bool = False
+    capped: bool = False
 
 
 class DayOut(Output):
@@ -194,10 +201,12 @@ class SummaryOut(Output):
     """A person's month in figures.
 
     Days still ``pending`` count only in ``pending_shifts``. ``leave_days`` per leave type (half
-    days 0.5). ``holiday_*``: days worked on statutory holidays and their minutes;
-    ``rest_day_minutes``: minutes worked on rostered rest days; ``stray_punches``: punches of no
-    shift on working or leave days (to correct); ``certificates``: the month's leave that needs a
-    medical certificate.
+    days 0.5). ``late_*``/``early_*`` count breaches beyond the grace, except those their tier
+    counts as absence: those are in ``absence_days`` (every breach's days counted as absence).
+    ``absences`` counts no-shows and ``absent_days`` their days (0.5 beside half-day leave).
+    ``holiday_*``: days worked on statutory holidays and their minutes; ``rest_day_minutes``:
+    minutes worked on rostered rest days; ``stray_punches``: punches of no shift on working or
+    leave days (to correct); ``certificates``: the month's leave that needs a medical certificate.
     """
 
     scheduled_shifts: int
@@ -207,6 +216,7 @@ class SummaryOut(Output):
     early_count: int
     early_minutes: int
     absences: int
+    absent_days: float
     missing_punches: int
     leave_days: dict[str, float]
     overtime_minutes: int
@@ -223,7 +233,11 @@ class SummaryOut(Output):
 
 
 class MonthOut(Output):
-    """A person's derived month: days, summary and the policy version that judged it."""
+    """A person's derived month: days, summary and the policy version that judged it.
+
+    ``hire_date`` and ``left_on`` (the last working day) bound the days judged; days outside
+    are ``not_employed``.
+    """
 
     employee_id: int
     staff_no: str
@@ -232,6 +246,8 @@ class MonthOut(Output):
     policy_id: int | None
     summary: SummaryOut
     days: list[DayOut]
+    hire_date: dt.date | None = None
+    left_on: dt.date | None = None
 
 
 class PolicyIn(Input):
@@ -240,7 +256,8 @@ class PolicyIn(Input):
     ``policy`` holds any of: grace_minutes, late_tiers, early_tiers (lists of
     ``{up_to_minutes, deduction, absence_days}``, the last open with ``up_to_minutes: null``),
     absence_deduction, missing_punch_deduction, escalate_from_lateness, escalation_factor,
-    overtime_min_minutes, correction_window_days. Missing fields take the defaults.
+    overtime_min_minutes, correction_window_days, deduction_unit (what deductions are counted
+    in, e.g. "points" or "CNY": exports show it). Missing fields take the defaults.
     """
 
     effective_from: dt.date

@@ -21,8 +21,19 @@ at the end). Punches of no shift are work outside the roster on a rostered rest 
 on a day with a shift or leave they are listed as stray punches and judge nothing.
 
 Worked time is the sum of in-to-out pieces of the shift's own punches, and overtime only the part
-of those pieces after the expected end (at least ``Policy.overtime_min_minutes``): a lone clock-out
-long after the shift, or an in and an out at the same instant, is never overtime.
+of those pieces after the shift's end (at least ``Policy.overtime_min_minutes``): a lone clock-out
+long after the shift, or an in and an out at the same instant, is never overtime. A piece runs from
+an in to the last out before the next in, so an accidental out a minute after the in (a double tap
+at the clock) does not end the shift that the real clock-out ends hours later. Overtime starts at
+the end of the shift itself, also on a half-day: someone on PM leave who stays on is not doing
+overtime during the shift's own hours.
+
+One shift never costs more than not showing up for it: its breaches together count at most the
+absence days and the deduction a no-show of that shift would (a day, or half a day when the other
+half is leave). Late 180 minutes and leaving 180 minutes early is one day's absence, not two.
+
+Days outside the person's employment (before the hire date, after the last working day) are
+``not_employed``: nothing is expected of them and nothing is judged.
 
 Half-day leave (AM = first half of the shift, PM = second half, with the times the leave module
 stored on the request) leaves the roster cell a shift; the person is expected for the other half
@@ -80,6 +91,7 @@ STATUSES = (
     "pending",
     "no_roster",
     "worked_no_roster",
+    "not_employed",
 )
 HALVES = ("am", "pm")
 
@@ -142,7 +154,10 @@ class Breach:
     """One breach of a day, its penalty and the rule that produced it.
 
     ``detail`` says which punch is missing (``in``/``out``) or ``half`` for an absence from the
-    half of a shift not on leave, so the rule can be told in another language.
+    half of a shift not on leave, so the rule can be told in another language. ``as_absence``:
+    a lateness or early leave whose tier counts it as absence; payroll counts it there, not as
+    a lateness too (the summary's late and early figures leave it out). ``capped``: the shift's
+    breaches together reached what a no-show costs, and this one was cut to stay within it.
     """
 
     kind: str  # late | early_leave | absent | missing_punch
@@ -152,6 +167,8 @@ class Breach:
     absence_days: float = 0.0
     escalated: bool = False
     detail: str | None = None
+    as_absence: bool = False
+    capped: bool = False
 
 
 @dataclass(slots=True)
@@ -194,6 +211,30 @@ class DayResult:
     def absence_days(self) -> float:
         """Days of absence the day's breaches count as."""
         return sum(b.absence_days for b in self.breaches)
+
+    @property
+    def counted_late_minutes(self) -> int:
+        """Lateness as the month's summary counts it: breaches only, not those counted as absence.
+
+        ``late_minutes`` is what was measured (4 minutes within the grace included); payroll's
+        detail shows this figure so its rows add up to the summary.
+        """
+        return sum(b.minutes for b in self.breaches if b.kind == "late" and not b.as_absence)
+
+    @property
+    def counted_early_minutes(self) -> int:
+        """Early leave as the month's summary counts it (see ``counted_late_minutes``)."""
+        return sum(b.minutes for b in self.breaches if b.kind == "early_leave" and not b.as_absence)
+
+    @property
+    def counted_overtime_minutes(self) -> int:
+        """Overtime as the summary counts it: none while the day is still ``pending``."""
+        return 0 if self.status == "pending" else self.overtime_minutes
+
+    @property
+    def absent_days(self) -> float:
+        """Days of absence without leave (a no-show: 1, or 0.5 beside half-day leave)."""
+        return sum(b.absence_days for b in self.breaches if b.kind == "absent")
 
     @property
     def scheduled(self) -> bool:
@@ -243,9 +284,13 @@ class MonthSummary:
 
     Days still ``pending`` (their punch window is open) feed no figure but ``pending_shifts``:
     a provisional lateness or overtime must not reach payroll before the day is judged. Leave
-    counts in days, half days as 0.5. ``holiday_*`` count every day worked on a statutory holiday
-    (rostered or not) and the minutes worked on them; ``rest_day_minutes`` the minutes worked on
-    rostered rest days. ``certificates`` is filled by the service (it comes from leave requests).
+    counts in days, half days as 0.5. Lateness and early leave count only as breaches (not within
+    the grace) and not when their tier counts them as absence: those are in ``absence_days`` (the
+    days of every breach counted as absence) and nowhere else. ``absences`` counts no-shows and
+    ``absent_days`` their days (half a day beside half-day leave). ``holiday_*`` count every day
+    worked on a statutory holiday (rostered or not) and the minutes worked on them;
+    ``rest_day_minutes`` the minutes worked on rostered rest days. ``certificates`` is filled by
+    the service (it comes from leave requests).
     """
 
     scheduled_shifts: int = 0
@@ -255,6 +300,7 @@ class MonthSummary:
     early_count: int = 0
     early_minutes: int = 0
     absences: int = 0
+    absent_days: float = 0.0
     missing_punches: int = 0
     leave_days: dict[str, float] = field(default_factory=dict)
     overtime_minutes: int = 0
@@ -551,6 +597,9 @@ def derive_month(
     policy: Policy,
     as_of: dt.datetime,
     holidays: Collection[dt.date] = frozenset(),
+    *,
+    hired: dt.date | None = None,
+    left: dt.date | None = None,
 ) -> list[DayResult]:
     """Every day of ``month`` for one person, judged by ``policy``.
 
@@ -564,6 +613,9 @@ def derive_month(
         policy: the policy in force for the month.
         as_of: now; a shift whose punch window has not closed yet is ``pending``, not absent.
         holidays: the statutory holidays of the month (marked on the days, for payroll).
+        hired: the person's hire date; days before it are ``not_employed``.
+        left: the person's last working day; days after it are ``not_employed`` (a late shift
+            of that day keeps its clock-out after midnight: it is judged by the shift's day).
     """
     slots, halves_off = _slots(plans, zone)
     unassigned = _assign(slots, effective_punches(punches))
@@ -575,6 +627,10 @@ def derive_month(
     append = results.append
     lateness_count = 0
     for day in _month_days(month.replace(day=1)):
+        if (hired is not None and day < hired) or (left is not None and day > left):
+            # Not employed: no shift is owed, so nothing is absent, rest or worked for payroll.
+            append(DayResult(day, "not_employed"))
+            continue
         slot = by_date.get(day)
         extra = off_roster.get(day)
         if slot is not None:
@@ -617,6 +673,18 @@ def derive_month(
     return results
 
 
+@lru_cache(maxsize=256)
+def _absence(policy: Policy, half: bool) -> Breach:
+    """What not showing up for a shift costs (half a day beside half-day leave): shared, as is.
+
+    Also the most any shift's breaches may cost together (``_cap_to_absence``).
+    """
+    if half:
+        return _half_absence(policy)
+    p = absence_penalty(policy)
+    return Breach("absent", 0, p.rule, p.deduction, p.absence_days)
+
+
 def _half_absence(policy: Policy) -> Breach:
     """Absence without leave from the half of a shift not on leave: half a day."""
     days = HALF_DAY
@@ -630,14 +698,88 @@ def _half_absence(policy: Policy) -> Breach:
     )
 
 
+def _work_minutes(slot: _Slot) -> tuple[int, int]:
+    """Worked minutes of a shift's in-to-out pieces, and of them those after the shift's end.
+
+    A piece runs from an in to the last out before the next in: an out followed by another
+    out (a double tap right after clocking in, then the real clock-out) does not end the work,
+    the later one does. Overtime is measured from the shift's own end, not from the end of the
+    half worked on a half-day: staying on into the half on leave is not overtime.
+    """
+    end_us = slot.end_us
+    total = after = 0
+    opened: int | None = None
+    closed: int | None = None
+    for punch, t in zip(slot.punches, slot.times, strict=True):
+        if punch.direction == "in":
+            if opened is None:
+                opened = t
+            elif closed is not None:  # the piece ended at its last out; a new one starts
+                total += closed - opened
+                if closed > end_us:
+                    after += closed - max(opened, end_us)
+                opened, closed = t, None
+        elif opened is not None:
+            closed = t
+    if opened is not None and closed is not None:
+        total += closed - opened
+        if closed > end_us:
+            after += closed - max(opened, end_us)
+    return total // _MINUTE_US, after // _MINUTE_US
+
+
+def _cap_to_absence(found: list[Breach], days: float, deduction: float) -> tuple[Breach, ...]:
+    """A shift's breaches, cut so that together they cost at most its absence.
+
+    Not showing up for a shift is the worst a shift can be, so late 180 and early 180 minutes
+    (each a day's absence by the default tiers) are one day's absence, not two, and a missing
+    clock-in beside a day's early leave does not cost more than the day. Breaches keep their
+    order (late, early leave, missing punch): the first keep their price, the later ones are
+    cut to what is left and say so in their rule. A policy that prices absence at 0 (it docks
+    absence in days only) caps the days alone: capping money at 0 would waive every lateness.
+    """
+    if deduction <= 0:
+        deduction = float("inf")
+    if (
+        sum(b.absence_days for b in found) <= days
+        and sum(b.deduction for b in found) <= deduction + 0.005
+    ):
+        return tuple(found)
+    price = "" if deduction == float("inf") else f", {deduction:g}"
+    note = f"; capped: one shift counts at most as its absence ({days:g} day{price})"
+    days_left, deduction_left = days, deduction
+    out: list[Breach] = []
+    for b in found:
+        b_days = min(b.absence_days, days_left)
+        b_deduction = round(min(b.deduction, max(0.0, deduction_left)), 2)
+        if b_days != b.absence_days or b_deduction != b.deduction:
+            b = Breach(
+                b.kind,
+                b.minutes,
+                b.rule + note,
+                b_deduction,
+                b_days,
+                b.escalated,
+                b.detail,
+                b.as_absence,
+                capped=True,
+            )
+        days_left -= b_days
+        deduction_left -= b_deduction
+        out.append(b)
+    return tuple(out)
+
+
 def _judge_shift(
     slot: _Slot, policy: Policy, as_of_us: int, lateness_before: int
 ) -> tuple[DayResult, int]:
     """One scheduled shift: lateness, early leave, missing punch, absence, overtime.
 
     Lateness and early leave are measured against the expected window (the half not on leave
-    on a half-day); overtime is the worked time of the shift's in-to-out pieces after its end.
-    Returns the day and 1 if it counts as a lateness (for the monthly escalation), else 0.
+    on a half-day); overtime is the worked time of the shift's in-to-out pieces after its end
+    (:func:`_work_minutes`). The breaches together cost at most the shift's absence
+    (:func:`_cap_to_absence`). Returns the day and 1 if it counts as a lateness (for the
+    monthly escalation), else 0.
     """
     punches = slot.punches
     first_in = slot.first_in
@@ -650,33 +792,18 @@ def _judge_shift(
     if last_out is not None:
         early = max(0, (end_us - slot.last_out_us) // _MINUTE_US)
         if first_in is not None:
-            total = after = 0
-            opened: int | None = None
-            for punch, t in zip(punches, slot.times, strict=True):
-                if punch.direction == "in":
-                    if opened is None:
-                        opened = t
-                elif opened is not None:
-                    total += t - opened
-                    if t > end_us:
-                        after += t - (opened if opened > end_us else end_us)
-                    opened = None
-            worked = total // _MINUTE_US
-            overtime = after // _MINUTE_US
+            worked, overtime = _work_minutes(slot)
             if overtime < max(1, policy.overtime_min_minutes):
                 overtime = 0
     breaches: tuple[Breach, ...] = ()
     missing: str | None = None
     is_late = False
     halves = slot.halves
+    absence = _absence(policy, bool(halves))
     if as_of_us < slot.end_us + _AFTER_US:
         status = "pending"  # the shift's punch window is still open: nothing judged yet
     elif not punches:
-        if halves:
-            breaches = (_half_absence(policy),)
-        else:
-            p = absence_penalty(policy)
-            breaches = (Breach("absent", 0, p.rule, p.deduction, p.absence_days),)
+        breaches = (absence,)
         status = "absent"
     else:
         found: list[Breach] = []
@@ -685,11 +812,30 @@ def _judge_shift(
         if is_late:
             escalated = lateness_before + 1 >= policy.escalate_from_lateness
             p = tier_penalty(policy, "late", late, escalated=escalated)
-            found.append(Breach("late", late, p.rule, p.deduction, p.absence_days, p.escalated))
+            found.append(
+                Breach(
+                    "late",
+                    late,
+                    p.rule,
+                    p.deduction,
+                    p.absence_days,
+                    p.escalated,
+                    as_absence=p.absence_days > 0,
+                )
+            )
         is_early = last_out is not None and early > grace
         if is_early:
             p = tier_penalty(policy, "early_leave", early)
-            found.append(Breach("early_leave", early, p.rule, p.deduction, p.absence_days))
+            found.append(
+                Breach(
+                    "early_leave",
+                    early,
+                    p.rule,
+                    p.deduction,
+                    p.absence_days,
+                    as_absence=p.absence_days > 0,
+                )
+            )
         missing = "in" if first_in is None else "out" if last_out is None else None
         if missing:
             p = missing_punch_penalty(policy, missing)
@@ -704,7 +850,7 @@ def _judge_shift(
         else:
             status = "on_time"
         if found:
-            breaches = tuple(found)
+            breaches = _cap_to_absence(found, absence.absence_days, absence.deduction)
     shift = slot.shift
     day = DayResult(
         slot.plan.date,
@@ -750,7 +896,7 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
             continue
         if d.strays:
             s.stray_punches += len(d.strays)
-        if status == "leave":
+        if status == "leave" or status == "not_employed":
             continue  # not scheduled, not worked, no breaches, no overtime (see DayResult)
         if d.shift_code is not None:
             s.scheduled_shifts += 1
@@ -765,7 +911,9 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
         if breaches:
             for b in breaches:
                 kind = b.kind
-                if kind == "late":
+                if b.as_absence:
+                    pass  # counted as absence (absence_days below), not as a lateness too
+                elif kind == "late":
                     s.late_count += 1
                     s.late_minutes += b.minutes
                 elif kind == "early_leave":
@@ -773,6 +921,7 @@ def summarise(days: Iterable[DayResult]) -> MonthSummary:
                     s.early_minutes += b.minutes
                 elif kind == "absent":
                     s.absences += 1
+                    s.absent_days += b.absence_days
                 elif kind == "missing_punch":
                     s.missing_punches += 1
             s.absence_days += sum(b.absence_days for b in breaches)

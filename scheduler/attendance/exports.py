@@ -14,6 +14,19 @@ days needs) plus the working days n of the month that the monthly review of DOMA
 needs, and the team the person was rostered in that month. The detail has one row per person per
 day with every breach's rule, so HR can see why a deduction was made.
 
+What payroll relies on (the payroll audit):
+
+* a person's detail rows add up to their summary row: late and early minutes are those of breaches
+  (not the 4 minutes within the grace), overtime is none on a day not yet judged, and each row
+  carries the days it counts as absence;
+* nothing is charged twice: lateness or early leave that a tier counts as absence is in "Counted
+  as absence (days)" only, not in the late/early columns (the column's title says so), and
+  "Absent without leave (days)" is in days (half a day beside half-day leave), not a count;
+* the summary carries the hire date and last working day (days outside are ``not_employed``, so
+  payroll can prorate), and names the rules behind its figures: the policy version (effective
+  from, revision, or the defaults), its grace minutes and the unit deductions are counted in
+  (``Policy.deduction_unit``; the shipped "points", 分 in Chinese).
+
 ``lang=zh`` is Chinese throughout, headers and coded values alike (status, leave types, missing
 punches, the rules), since the sheet goes to people who read Chinese. In the XLSX, dates and times
 are real Excel date cells with a number format and figures are numbers, so HR can sort, filter and
@@ -43,7 +56,7 @@ from scheduler.attendance.derive import (
     local_date,
     zone_info,
 )
-from scheduler.attendance.policy import Policy, Tier
+from scheduler.attendance.policy import Policy, PolicyVersion, Tier
 from scheduler.attendance.service import PersonMonth, iter_department, leave_types_of
 from scheduler.org.models import Department
 
@@ -70,6 +83,7 @@ STATUS_ZH = {
     "pending": "待定",
     "no_roster": "无排班",
     "worked_no_roster": "无排班出勤",
+    "not_employed": "未在职",
 }
 #: Every leave type code of ``scheduler.leave.types.DEFAULT_TYPES`` (a test keeps them in step).
 LEAVE_ZH = {
@@ -88,6 +102,8 @@ HALF_ZH = {"am": "上午", "pm": "下午"}
 MISSING_ZH = {"in": "缺上班卡", "out": "缺下班卡"}
 DIRECTION_ZH = {"in": "上班", "out": "下班"}
 CERTIFICATE_ZH = {"attached": "已提交", "missing": "待提交", "overdue": "逾期未交"}
+#: The shipped policy's deduction unit in Chinese (a unit the company names is shown as named).
+UNIT_ZH = {"points": "分"}
 
 #: (key, English header, Chinese header) of the summary sheet; leave columns (one per type
 #: taken in the month) come after ``LEAVE_AFTER``.
@@ -96,6 +112,8 @@ SUMMARY_COLUMNS: list[tuple[str, str, str]] = [
     ("name", "Name", "姓名"),
     ("department", "Department", "部门"),
     ("team", "Team", "班组"),
+    ("hire_date", "Hire date", "入职日期"),
+    ("left_on", "Last working day", "最后工作日"),
     ("scheduled_shifts", "Scheduled shifts", "排班班次"),
     ("worked_shifts", "Worked shifts", "出勤班次"),
     ("late_count", "Late (times)", "迟到次数"),
@@ -109,16 +127,31 @@ SUMMARY_COLUMNS: list[tuple[str, str, str]] = [
     ("rest_day_minutes", "Rest-day work (minutes)", "休息日出勤分钟"),
     ("holiday_days_worked", "Statutory holidays worked (days)", "法定节假日出勤天数"),
     ("holiday_minutes_worked", "Statutory holiday work (minutes)", "法定节假日出勤分钟"),
-    ("absence_days", "Counted as absence (days)", "折算缺勤天数"),
+    (
+        "absence_days",
+        "Counted as absence (days; incl. lateness/early leave counted as absence, not in the "
+        "late/early columns)",
+        "折算缺勤天数(含按缺勤计的迟到早退，其不再计入迟到早退列)",
+    ),
     ("total_deduction", "Total deduction", "扣款合计"),
+    ("deduction_unit", "Deduction unit", "扣款单位"),
     ("working_days", "Working days n", "本月工作天数n"),
     ("certificates", "Medical certificate (sick leave 2+ days)", "病假证明(2天及以上)"),
     ("stray_punches", "Stray punches", "异常打卡次数"),
     ("pending_shifts", "Shifts not yet judged", "待定班次"),
+    ("policy", "Attendance policy (effective from)", "考勤制度(生效日期)"),
+    ("grace_minutes", "Grace (minutes)", "宽限分钟"),
 ]
+#: Summary columns holding dates (hire date, last working day), before any leave column.
+SUMMARY_DATES = range(
+    next(i for i, c in enumerate(SUMMARY_COLUMNS) if c[0] == "hire_date"),
+    next(i for i, c in enumerate(SUMMARY_COLUMNS) if c[0] == "left_on") + 1,
+)
 LEAVE_AFTER = "overtime_minutes"
 _LEAVE_AT = next(i for i, c in enumerate(SUMMARY_COLUMNS) if c[0] == LEAVE_AFTER) + 1
 
+#: Detail columns whose figures are those the summary adds up (breaches only, none on a day not
+#: yet judged), so a person's detail rows sum to their summary row.
 DETAIL_COLUMNS: list[tuple[str, str, str]] = [
     ("staff_no", "Staff no.", "工号"),
     ("name", "Name", "姓名"),
@@ -138,6 +171,7 @@ DETAIL_COLUMNS: list[tuple[str, str, str]] = [
     ("leave_type", "Leave type", "假别"),
     ("leave_days", "Leave (days)", "请假天数"),
     ("holiday", "Statutory holiday", "法定节假日"),
+    ("absence_days", "Counted as absence (days)", "折算缺勤天数"),
     ("deduction", "Deduction", "扣款"),
     ("rules", "Rules applied", "适用规则"),
     ("strays", "Stray punches", "异常打卡"),
@@ -194,23 +228,45 @@ def certificates_text(certificates: Sequence[LeaveCertificate], lang: str) -> st
     return ("；" if zh else "; ").join(parts)
 
 
+def unit_text(policy: Policy, lang: str) -> str:
+    """The policy's deduction unit as the export shows it."""
+    unit = policy.deduction_unit
+    return UNIT_ZH.get(unit, unit) if lang == "zh" else unit
+
+
+def policy_text(version: PolicyVersion, lang: str) -> str:
+    """Which policy judged the month: the version's first day and revision, or the defaults."""
+    zh = lang == "zh"
+    if version.effective_from is None:
+        return "系统默认" if zh else "default"
+    day = version.effective_from.isoformat()
+    return f"{day}(第{version.revision}版)" if zh else f"{day} (revision {version.revision})"
+
+
 def summary_row(
     pm: PersonMonth, department: Department, leave_types: Sequence[str], lang: str = "en"
 ) -> list[Any]:
-    """One person's summary row, in ``summary_header`` order (numbers as numbers)."""
+    """One person's summary row, in ``summary_header`` order (numbers as numbers).
+
+    Dates (hire date, last working day) are ``date`` values: text in the CSV, date cells in
+    the XLSX. The policy columns name the rules behind the figures (a department's version
+    may differ from another's in an export of every department), and the deduction's unit.
+    """
     s: MonthSummary = pm.summary
     values: dict[str, Any] = {
         "staff_no": pm.person.staff_no,
         "name": pm.person.name,
         "department": department.name,
         "team": pm.person.team or "",
+        "hire_date": pm.person.hire_date,
+        "left_on": pm.person.left_on,
         "scheduled_shifts": s.scheduled_shifts,
         "worked_shifts": s.worked_shifts,
         "late_count": s.late_count,
         "late_minutes": s.late_minutes,
         "early_count": s.early_count,
         "early_minutes": s.early_minutes,
-        "absences": s.absences,
+        "absences": _number(s.absent_days),
         "missing_punches": s.missing_punches,
         "overtime_minutes": s.overtime_minutes,
         "rest_days_worked": s.rest_days_worked,
@@ -219,10 +275,13 @@ def summary_row(
         "holiday_minutes_worked": s.holiday_minutes_worked,
         "absence_days": _number(s.absence_days),
         "total_deduction": _number(s.total_deduction),
+        "deduction_unit": unit_text(pm.policy, lang),
         "working_days": s.working_days,
         "certificates": certificates_text(s.certificates, lang),
         "stray_punches": s.stray_punches,
         "pending_shifts": s.pending_shifts,
+        "policy": policy_text(pm.version, lang),
+        "grace_minutes": pm.policy.grace_minutes,
     }
     row = [values[key] for key, _, _ in SUMMARY_COLUMNS]
     leave = [_number(s.leave_days.get(t, 0)) for t in leave_types]
@@ -249,6 +308,14 @@ def _tier_label_zh(tiers: tuple[Tier, ...], index: int) -> str:
     return f"{low}–{high}分钟" if low is not None else f"{high}分钟以内"
 
 
+def _capped_zh(policy: Policy, half: bool) -> str:
+    """The note of a breach cut to keep its shift within the shift's absence (see derive)."""
+    days = 0.5 if half else 1.0
+    price = policy.absence_deduction * days
+    money = f"，{price:g}" if price > 0 else ""
+    return f"；已封顶：同一班次合计最多按旷工计({days:g}天{money})"
+
+
 @lru_cache(maxsize=4096)
 def rule_zh(
     policy: Policy,
@@ -257,26 +324,42 @@ def rule_zh(
     absence_days: float,
     escalated: bool,
     detail: str | None,
+    capped: bool = False,
+    half: bool = False,
 ) -> str:
-    """A breach's rule in Chinese, from the policy that judged it (as ``policy`` words it)."""
+    """A breach's rule in Chinese, from the policy that judged it (as ``policy`` words it).
+
+    ``capped``: the breach was cut so the shift costs at most its absence (``half``: the
+    shift's other half was leave, so its absence is half a day), as the English rule says.
+    """
     if kind in ("late", "early_leave"):
         tiers = policy.late_tiers if kind == "late" else policy.early_tiers
         index = next(
             i for i, t in enumerate(tiers) if t.up_to_minutes is None or minutes <= t.up_to_minutes
         )
+        tier = tiers[index]
         name = "迟到" if kind == "late" else "早退"
         rule = f"{name}第{index + 1}档({_tier_label_zh(tiers, index)})"
-        if absence_days:
-            rule += f"：折算缺勤{absence_days:g}天"
+        if tier.absence_days:
+            rule += f"：折算缺勤{tier.absence_days:g}天"
         if escalated:
             rule += (
                 f"；本月第{policy.escalate_from_lateness}次迟到起扣款×{policy.escalation_factor:g}"
             )
-        return rule
+            if tier.absence_days:
+                rule += "(仅档位扣款，缺勤不加倍)"
+            escalated_deduction = (
+                tier.deduction * policy.escalation_factor
+                + tier.absence_days * policy.absence_deduction
+            )
+            unescalated = tier.deduction + tier.absence_days * policy.absence_deduction
+            if escalated_deduction > policy.absence_deduction >= unescalated:
+                rule += f"，最多按旷工计({policy.absence_deduction:g})"
+        return rule + (_capped_zh(policy, half) if capped else "")
     if kind == "absent":
         return "旷工：半天(另半天为请假)" if detail == "half" else f"旷工：{absence_days:g}天"
     if kind == "missing_punch":
-        return MISSING_ZH.get(detail or "", "缺卡")
+        return MISSING_ZH.get(detail or "", "缺卡") + (_capped_zh(policy, half) if capped else "")
     return kind
 
 
@@ -284,8 +367,9 @@ def rules_text(day: DayResult, policy: Policy, lang: str) -> str:
     """The rules behind a day's breaches, in the export's language."""
     if lang != "zh":
         return day.rules
+    half = day.half is not None
     return "；".join(
-        rule_zh(policy, b.kind, b.minutes, b.absence_days, b.escalated, b.detail)
+        rule_zh(policy, b.kind, b.minutes, b.absence_days, b.escalated, b.detail, b.capped, half)
         for b in day.breaches
     )
 
@@ -339,14 +423,15 @@ def detail_row(
         day.shift_name or day.shift_code or "",
         *(times if typed else [_text(t) for t in times]),
         STATUS_ZH.get(day.status, day.status) if zh else day.status,
-        day.late_minutes,
-        day.early_minutes,
-        day.overtime_minutes,
+        day.counted_late_minutes,
+        day.counted_early_minutes,
+        day.counted_overtime_minutes,
         day.worked_minutes,
         MISSING_ZH.get(missing, missing) if zh else missing,
         _leave_text(day, lang),
         _number(day.leave_days),
         ("是" if zh else "yes") if day.holiday else "",
+        _number(day.absence_days),
         _number(day.deduction),
         rules_text(day, pm.policy, lang),
         _strays_text(day, zone, lang),
@@ -413,12 +498,18 @@ class _Workbook:
         # Wide enough that dates and times show rather than "####".
         self.detail.set_column(DATE_COLUMN, DATE_COLUMN, 11)
         self.detail.set_column(TIME_COLUMNS.start, TIME_COLUMNS.stop - 1, 16)
+        self.summary.set_column(SUMMARY_DATES.start, SUMMARY_DATES.stop - 1, 11)
         self.summary_rows = 1
         self.detail_rows = 1
 
     def write(self, summary: list[list[Any]], detail: list[list[Any]]) -> None:
-        for row in summary:
-            self.summary.write_row(self.summary_rows, 0, row)
+        for row in summary:  # a row per person: cell by cell, dates as date cells
+            r = self.summary_rows
+            for c, value in enumerate(row):
+                if isinstance(value, dt.date):
+                    self.summary.write_datetime(r, c, value, self.date_format)
+                elif value is not None:
+                    self.summary.write(r, c, value)
             self.summary_rows += 1
         sheet, date_format, time_format = self.detail, self.date_format, self.time_format
         first_time, after_times = TIME_COLUMNS.start, TIME_COLUMNS.stop

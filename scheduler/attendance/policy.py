@@ -5,9 +5,11 @@ that records every breach with the rule behind it, so HR can apply its own payro
 policy is a plain frozen value (validated when set, read back from a JSON document), and the
 functions here turn one breach into a :class:`Penalty` that names its rule.
 
-Deductions are whole points in whatever unit the company's payroll uses (yuan, review points);
-tiers may instead count the breach as a fraction of a day's absence, priced at
-``absence_deduction`` per day.
+Deductions are whole numbers in whatever unit the company's payroll uses (yuan, review points):
+the policy names it (``deduction_unit``, "points" unless the company says otherwise) so an export
+never shows a bare figure. Tiers may instead count the breach as a fraction of a day's absence,
+priced at ``absence_deduction`` per day. Whatever the tiers say, one shift never costs more than
+not showing up for it (see ``derive._judge_shift``): a no-show is the worst a shift can be.
 """
 
 from __future__ import annotations
@@ -56,8 +58,12 @@ class Policy:
     missing_punch_deduction: int = 30
     escalate_from_lateness: int = 4
     escalation_factor: float = 2.0
-    overtime_min_minutes: int = 0
+    # Overtime shorter than this past the shift's end is not counted: a few minutes of slack
+    # at the clock (Gao Yun's 9-minute clock-outs made 180 min a month) is not work ordered.
+    overtime_min_minutes: int = 30
     correction_window_days: int = 7
+    #: What deductions are counted in, as payroll reads them ("points", "CNY", "元"...).
+    deduction_unit: str = "points"
     # Left out of the hash, so a policy can key the cache of tier penalties.
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
 
@@ -85,6 +91,8 @@ class Penalty:
 
 #: The highest deduction a tier may name (as ``absence_deduction``): a price, not an overflow.
 MAX_DEDUCTION = 1_000_000
+#: The longest name of a deduction unit (a column's label, not a text).
+MAX_UNIT_LENGTH = 20
 
 
 def _int(doc: dict[str, Any], name: str, default: int, low: int, high: int) -> int:
@@ -131,7 +139,9 @@ def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[T
             (up_to is None and last)
             or (isinstance(up_to, int) and not isinstance(up_to, bool) and up_to > previous)
         ) and (
-            isinstance(deduction, int | float)
+            # Whole numbers, as absence_deduction: a fraction (12.5) would otherwise be cut to
+            # 12 without a word, and the policy shown would not be the one applied.
+            isinstance(deduction, int)
             and not isinstance(deduction, bool)
             and 0 <= deduction <= MAX_DEDUCTION
             and isinstance(absence, int | float)
@@ -141,10 +151,11 @@ def _tiers(doc: dict[str, Any], name: str, default: tuple[Tier, ...]) -> tuple[T
         if not ok:
             raise ValidationFailedError(
                 f"{field_name}: tiers rise strictly, only the last may be open (null), "
-                f"deductions are from 0 to {MAX_DEDUCTION} and absence_days within [0, 1]",
+                f"deductions are whole numbers from 0 to {MAX_DEDUCTION} and absence_days "
+                "within [0, 1]",
                 errors=[{"field": field_name, "message": "invalid tier"}],
             )
-        tiers.append(Tier(up_to, int(deduction), float(absence)))
+        tiers.append(Tier(up_to, deduction, float(absence)))
         previous = up_to if isinstance(up_to, int) else previous
     if tiers[-1].up_to_minutes is not None:
         raise ValidationFailedError(
@@ -219,6 +230,17 @@ def policy_from_document(doc: dict[str, Any]) -> Policy:
     def whole(name: str, default: int, low: int, high: int) -> int:
         return checked(partial(_int, doc, name, default, low, high), default)
 
+    def unit() -> str:
+        value = doc.get("deduction_unit", d.deduction_unit)
+        text = value.strip() if isinstance(value, str) else ""
+        if not 1 <= len(text) <= MAX_UNIT_LENGTH:
+            raise ValidationFailedError(
+                f"deduction_unit must be a name of 1 to {MAX_UNIT_LENGTH} characters "
+                '(e.g. "points", "CNY")',
+                errors=[{"field": "deduction_unit", "message": "expected a short text"}],
+            )
+        return text
+
     escalation = checked(factor, d.escalation_factor)
     grace = whole("grace_minutes", d.grace_minutes, 0, 120)
     late_tiers = checked(partial(_tiers, doc, "late_tiers", d.late_tiers), d.late_tiers)
@@ -235,6 +257,7 @@ def policy_from_document(doc: dict[str, Any]) -> Policy:
         escalation_factor=escalation,
         overtime_min_minutes=whole("overtime_min_minutes", d.overtime_min_minutes, 0, 600),
         correction_window_days=whole("correction_window_days", d.correction_window_days, 0, 366),
+        deduction_unit=checked(unit, d.deduction_unit),
     )
     if not failed:  # reachability only means something once grace and tiers are valid
         for name, tiers in (("late_tiers", late_tiers), ("early_tiers", early_tiers)):
@@ -260,23 +283,33 @@ def tier_penalty(policy: Policy, kind: str, minutes: int, *, escalated: bool = F
     """The penalty of a lateness or early leave of ``minutes`` (beyond the grace, by the tiers).
 
     ``kind`` is ``late`` or ``early_leave``. An escalated lateness (the n-th of the month and
-    later) multiplies the deduction by the policy's factor.
+    later) multiplies the tier's own deduction by the policy's factor, but not the absence a
+    tier counts the lateness as: absence is priced per day (``absence_deduction``) however it
+    came about, so 180 minutes late on the 4th lateness is one day's absence (200), not twice
+    that, which would cost more than not coming at all. Nor does escalation lift a deduction
+    above ``absence_deduction`` (a tier with both a deduction and absence); it never lowers one.
     """
     tiers = policy.late_tiers if kind == "late" else policy.early_tiers
     index = next(
         i for i, t in enumerate(tiers) if t.up_to_minutes is None or minutes <= t.up_to_minutes
     )
     tier = tiers[index]
-    deduction = tier.deduction + tier.absence_days * policy.absence_deduction
+    absence = tier.absence_days * policy.absence_deduction
+    deduction = tier.deduction + absence
     rule = f"{kind} tier {index + 1} ({_tier_label(tiers, index)})"
     if tier.absence_days:
         rule += f": counts as {tier.absence_days:g} day's absence"
     if escalated:
-        deduction *= policy.escalation_factor
+        escalated_deduction = tier.deduction * policy.escalation_factor + absence
+        deduction = max(deduction, min(escalated_deduction, policy.absence_deduction))
         rule += (
             f"; x{policy.escalation_factor:g} from lateness no. {policy.escalate_from_lateness}"
             " of the month"
         )
+        if tier.absence_days:
+            rule += " (on the tier's deduction, not on absence)"
+        if escalated_deduction > deduction == policy.absence_deduction:
+            rule += f", at most an absence ({policy.absence_deduction:g})"
     return Penalty(
         rule=rule,
         deduction=round(deduction, 2),
@@ -339,10 +372,26 @@ def check_effective_from(value: dt.date, today: dt.date | None = None) -> None:
         )
 
 
-async def policy_for_month(
+@dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    """Which stored version judged a month: from when, which revision (None: the defaults).
+
+    Exports name it beside their figures, so HR can tell which rules produced a deduction.
+    """
+
+    id: int | None = None
+    effective_from: dt.date | None = None
+    revision: int | None = None
+
+
+#: The version of the shipped defaults (no stored row).
+DEFAULT_VERSION = PolicyVersion()
+
+
+async def policy_version_for_month(
     session: AsyncSession, department_id: int, month: dt.date
-) -> tuple[Policy, int | None]:
-    """The policy in force on the month's first day and its row id (None for the default)."""
+) -> tuple[Policy, PolicyVersion]:
+    """The policy in force on the month's first day and the version it is (empty: the default)."""
     from scheduler.attendance.models import AttendancePolicy
 
     row = await session.scalar(
@@ -355,5 +404,14 @@ async def policy_for_month(
         .limit(1)
     )
     if row is None:
-        return DEFAULT_POLICY, None
-    return policy_from_document(row.document), row.id
+        return DEFAULT_POLICY, DEFAULT_VERSION
+    version = PolicyVersion(row.id, row.effective_from, row.revision)
+    return policy_from_document(row.document), version
+
+
+async def policy_for_month(
+    session: AsyncSession, department_id: int, month: dt.date
+) -> tuple[Policy, int | None]:
+    """The policy in force on the month's first day and its row id (None for the default)."""
+    policy, version = await policy_version_for_month(session, department_id, month)
+    return policy, version.id

@@ -86,12 +86,13 @@ class DeviceRef:
 
 @dataclass(frozen=True, slots=True)
 class EmployeeRef:
-    """What authorising a punch needs of an employee."""
+    """What authorising a punch needs of an employee (and when they started: none before)."""
 
     id: int
     department_id: int
     active: bool
     staff_no: str | None = None
+    hire_date: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,21 +412,95 @@ def _authorise(
     return "manager", BACKFILL_LIMIT
 
 
-async def _check_before_leaving(session: AsyncSession, employee: Employee, at: dt.datetime) -> None:
-    """A punch for someone who left falls on or before their last working day (local time).
+async def _zone_of(session: AsyncSession, department_id: int) -> str:
+    department = await session.get(Department, department_id)
+    return department.timezone if department is not None else "Asia/Shanghai"
+
+
+def _surely_hired(hire_date: dt.date) -> dt.datetime:
+    """An instant from which every zone's wall clock shows the hire date or later.
+
+    UTC offsets stay within a day, so from the day after the hire date (UTC midnight) no zone
+    is still before it: punches from then on need no look at the department's zone.
+    """
+    try:
+        return dt.datetime.combine(hire_date + dt.timedelta(days=1), dt.time(), dt.UTC)
+    except OverflowError:  # hired on the last day of the calendar: look at the zone
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+def _refuse_before_hire(employee_id: int, hire_date: dt.date, zone: str) -> ValidationFailedError:
+    return ValidationFailedError(
+        f"employee {employee_id} was hired on {hire_date.isoformat()}: a punch before that day "
+        f"({zone}) is refused",
+        errors=[{"field": "at", "message": f"on or after {hire_date.isoformat()}"}],
+    )
+
+
+async def _check_after_hire(
+    session: AsyncSession, employee: Employee | EmployeeRef, at: dt.datetime
+) -> None:
+    """A punch falls on or after the person's hire date (local time).
+
+    Before it nothing is owed and nothing is judged (derivation shows those days as
+    ``not_employed``), so a punch there would be a record that counts for nothing, or worse,
+    a rest day worked before the person worked here at all.
+    """
+    hire_date = employee.hire_date
+    if hire_date is None or at >= _surely_hired(hire_date):
+        return
+    zone = await _zone_of(session, employee.department_id)
+    if clock.local_date(at, zone) < hire_date:
+        raise _refuse_before_hire(employee.id, hire_date, zone)
+
+
+async def _check_before_leaving(
+    session: AsyncSession, employee: Employee, at: dt.datetime, direction: str
+) -> None:
+    """A punch for someone who left counts for a day on or before their last working day.
 
     Only a manager's entry gets here (``_authorise``): a missed punch of the last days is
     entered so those days are not judged absences; anything after the person left is refused.
+    "Counts for" is the day derivation judges it by (``derive.judged_day``), not the calendar
+    date of its instant: the clock-out at 00:10 of a late shift on the last working day closes
+    that shift and is accepted.
     """
     assert employee.left_on is not None  # _authorise refused an inactive person without one
-    department = await session.get(Department, employee.department_id)
-    zone = department.timezone if department is not None else "Asia/Shanghai"
-    if clock.local_date(at, zone) > employee.left_on:
-        raise ValidationFailedError(
-            f"employee {employee.id} left on {employee.left_on.isoformat()}: a punch after the "
-            f"end of that day ({zone}) is refused",
-            errors=[{"field": "at", "message": f"on or before {employee.left_on.isoformat()}"}],
-        )
+    left_on = employee.left_on
+    zone = await _zone_of(session, employee.department_id)
+    local = clock.local_date(at, zone)
+    if local <= left_on:
+        return
+    if local - left_on == dt.timedelta(days=1):
+        day = await _judged_day(session, employee.id, at, direction, zone)
+        if day <= left_on:
+            return
+    raise ValidationFailedError(
+        f"employee {employee.id} left on {left_on.isoformat()}: a punch after the end of that "
+        f"day ({zone}) is refused, unless it closes a shift of that day",
+        errors=[{"field": "at", "message": f"on or before {left_on.isoformat()}"}],
+    )
+
+
+async def _judged_day(
+    session: AsyncSession, employee_id: int, at: dt.datetime, direction: str, zone: str
+) -> dt.date:
+    """The day a new punch would count for, paired with the person's shifts and punches."""
+    # Imported here: the service reads what this module stores, not the other way round.
+    from scheduler.attendance.derive import PunchFact, judged_day
+    from scheduler.attendance.service import apply_leave, load_plans, load_punches
+
+    day = clock.local_date(at, zone)
+    first, last = day - dt.timedelta(days=2), day + dt.timedelta(days=1)
+    roster = await load_plans(session, [employee_id], first, last)
+    await apply_leave(session, roster.plans, [employee_id], first, last, first, day)
+    window = dt.timedelta(days=2)
+    loaded = await load_punches(session, [employee_id], at - window, at + window)
+    new = PunchFact(0, direction, at)
+    judged, _ = judged_day(
+        roster.plans.get(employee_id, {}), [*loaded.get(employee_id, []), new], new, zone
+    )
+    return judged
 
 
 def _check_direction(direction: str) -> str:
@@ -501,8 +576,9 @@ async def _store(
     employee = await _employee(session, data, cache)
     source, oldest = _authorise(sender, employee, data)
     check_instant(data.at, now, oldest=oldest)
+    await _check_after_hire(session, employee, data.at)
     if not employee.active:
-        await _check_before_leaving(session, employee, data.at)
+        await _check_before_leaving(session, employee, data.at, direction)
     fingerprint = _fingerprint(employee.id, data, source)
     key = data.idempotency_key
     if key is not None:
@@ -700,12 +776,19 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
         rows = (
             await (await conn()).execute(
                 select(
-                    Employee.id, Employee.staff_no, Employee.department_id, Employee.active
+                    Employee.id,
+                    Employee.staff_no,
+                    Employee.department_id,
+                    Employee.active,
+                    Employee.hire_date,
                 ).where(Employee.department_id == device.department_id)
             )
         ).all()
         refs = [
-            (row.staff_no, EmployeeRef(row.id, row.department_id, row.active, row.staff_no))
+            (
+                row.staff_no,
+                EmployeeRef(row.id, row.department_id, row.active, row.staff_no, row.hire_date),
+            )
             for row in rows
         ]
         return _DepartmentStaff(
@@ -720,7 +803,9 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
         ref = staff.by_staff_no.get(data.staff_no or "")
     if ref is not None:
         return ref
-    stmt = select(Employee.id, Employee.department_id, Employee.active, Employee.staff_no).where(
+    stmt = select(
+        Employee.id, Employee.department_id, Employee.active, Employee.staff_no, Employee.hire_date
+    ).where(
         Employee.id == data.employee_id
         if data.employee_id is not None
         else Employee.staff_no == data.staff_no
@@ -729,7 +814,7 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
     if row is None:
         name = data.employee_id if data.employee_id is not None else data.staff_no
         raise NotFoundError(f"employee {name} not found", field="employee_id")
-    return EmployeeRef(row.id, row.department_id, row.active, row.staff_no)
+    return EmployeeRef(row.id, row.department_id, row.active, row.staff_no, row.hire_date)
 
 
 class _SessionOnDemand:
@@ -815,6 +900,16 @@ async def _device_punch(
     employee = await _employee_ref(_conn, data, device)
     source, oldest = _authorise(sender, employee, data)
     check_instant(data.at, moment, oldest=oldest)
+    if employee.hire_date is not None and data.at < _surely_hired(employee.hire_date):
+        # Rare (a clock set wrong, a new starter's first morning): only then is the zone read.
+        row = (
+            await (await _conn()).execute(
+                select(Department.timezone).where(Department.id == employee.department_id)
+            )
+        ).first()
+        zone = row.timezone if row is not None else "Asia/Shanghai"
+        if clock.local_date(data.at, zone) < employee.hire_date:
+            raise _refuse_before_hire(employee.id, employee.hire_date, zone)
     fingerprint = _fingerprint(employee.id, data, source)
     key = data.idempotency_key
     if key is not None and not 1 <= len(key) <= 200:

@@ -39,10 +39,13 @@ from scheduler.attendance.derive import (
 from scheduler.attendance.models import AttendancePolicy, Punch
 from scheduler.attendance.policy import (
     DEFAULT_POLICY,
+    DEFAULT_VERSION,
     Policy,
+    PolicyVersion,
     check_effective_from,
     policy_for_month,
     policy_from_document,
+    policy_version_for_month,
 )
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
@@ -58,11 +61,17 @@ from scheduler.shifts import clock
 
 #: Employees derived per round trip in exports.
 CHUNK = 500
+#: Day statuses that give an inactive person no row in an export (nothing to pay or judge).
+_NOTHING = frozenset({"no_roster", "not_employed"})
 
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """The columns of an employee an attendance report shows."""
+    """The columns of an employee an attendance report shows.
+
+    ``hire_date`` and ``left_on`` (the last working day) bound the days judged: payroll
+    prorates a month someone joined or left in, so days outside are ``not_employed``.
+    """
 
     id: int
     staff_no: str
@@ -70,16 +79,22 @@ class Person:
     department_id: int
     team: str | None
     active: bool
+    hire_date: dt.date | None = None
+    left_on: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PersonMonth:
-    """One person's derived month, and the policy that judged it (reports explain its rules)."""
+    """One person's derived month, and the policy that judged it (reports explain its rules).
+
+    ``version`` says which stored version that policy is (empty: the shipped defaults).
+    """
 
     person: Person
     days: list[DayResult]
     summary: MonthSummary
     policy: Policy = DEFAULT_POLICY
+    version: PolicyVersion = DEFAULT_VERSION
 
 
 # ------------------------------------------------------------------ facts
@@ -441,6 +456,7 @@ def _derive(
     policy: Policy,
     as_of: dt.datetime,
     holidays: frozenset[dt.date],
+    version: PolicyVersion = DEFAULT_VERSION,
 ) -> PersonMonth:
     days = derive_month(
         month,
@@ -450,10 +466,12 @@ def _derive(
         policy,
         as_of,
         holidays,
+        hired=person.hire_date,
+        left=person.left_on,
     )
     summary = summarise(days)
     summary.certificates = facts.certificates.get(person.id, [])
-    return PersonMonth(person, days, summary, policy)
+    return PersonMonth(person, days, summary, policy, version)
 
 
 async def derive_people(
@@ -463,11 +481,13 @@ async def derive_people(
     month: dt.date,
     policy: Policy,
     as_of: dt.datetime,
+    version: PolicyVersion = DEFAULT_VERSION,
 ) -> list[PersonMonth]:
     """Derive a month for several people of one department."""
     facts = await load_facts(session, [p.id for p in people], month, department.timezone, as_of)
     holidays = holidays_of(department, month)
-    return [_derive(p, facts, month, department.timezone, policy, as_of, holidays) for p in people]
+    zone = department.timezone
+    return [_derive(p, facts, month, zone, policy, as_of, holidays, version) for p in people]
 
 
 # ------------------------------------------------------------------ reading
@@ -485,7 +505,7 @@ async def _department(session: AsyncSession, actor: Principal, department_id: in
 
 
 def _person(e: Employee, team: str | None) -> Person:
-    return Person(e.id, e.staff_no, e.name, e.department_id, team, e.active)
+    return Person(e.id, e.staff_no, e.name, e.department_id, team, e.active, e.hire_date, e.left_on)
 
 
 async def employee_month(
@@ -502,7 +522,7 @@ async def employee_month(
     department = await session.get(Department, employee.department_id)
     assert department is not None
     team = await session.get(Team, employee.team_id) if employee.team_id else None
-    policy, policy_id = await policy_for_month(session, department.id, month)
+    policy, version = await policy_version_for_month(session, department.id, month)
     (result,) = await derive_people(
         session,
         [_person(employee, team.name if team else None)],
@@ -510,8 +530,9 @@ async def employee_month(
         month,
         policy,
         as_of or utcnow(),
+        version,
     )
-    return result, policy, policy_id
+    return result, policy, version.id
 
 
 async def departments_in_scope(
@@ -585,7 +606,7 @@ async def iter_department(
     Python judges the shifts, instead of each waiting for the other. Only the loading task
     touches the session meanwhile.
     """
-    policy, _ = await policy_for_month(session, department.id, month)
+    policy, version = await policy_version_for_month(session, department.id, month)
     holidays = holidays_of(department, month)
     teams = dict(
         (
@@ -607,6 +628,8 @@ async def iter_department(
                     Employee.name,
                     Employee.team_id,
                     Employee.active,
+                    Employee.hire_date,
+                    Employee.left_on,
                 )
                 .where(
                     Employee.department_id == department.id,
@@ -635,7 +658,18 @@ async def iter_department(
                     team = teams.get(team_id, team)
                 else:
                     team = staff_teams.get(vid, {}).get(r.id, team)
-            people.append(Person(r.id, r.staff_no, r.name, department.id, team, r.active))
+            people.append(
+                Person(
+                    r.id,
+                    r.staff_no,
+                    r.name,
+                    department.id,
+                    team,
+                    r.active,
+                    r.hire_date,
+                    r.left_on,
+                )
+            )
         return people, facts
 
     # A small first chunk: nothing overlaps its loading, so derivation should start soon.
@@ -647,8 +681,8 @@ async def iter_department(
             for i, person in enumerate(people):
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)
-                pm = _derive(person, facts, month, zone, policy, as_of, holidays)
-                if person.active or any(d.status != "no_roster" for d in pm.days):
+                pm = _derive(person, facts, month, zone, policy, as_of, holidays, version)
+                if person.active or any(d.status not in _NOTHING for d in pm.days):
                     yield pm
     finally:
         if not loading.done():

@@ -287,17 +287,20 @@ EXPECTED_STATUS = {
 EXPECTED_SUMMARY = {
     "scheduled_shifts": 11,
     "worked_shifts": 10,
-    "late_count": 4,
-    "late_minutes": 225,
-    "early_count": 1,
-    "early_minutes": 60,
+    # Lateness (5th, 6th) and early leave (7th) their tiers count as absence are counted in
+    # absence_days only, not as lateness too (payroll audit #5; were 4/225 and 1/60).
+    "late_count": 2,
+    "late_minutes": 10 + 20,
+    "early_count": 0,
+    "early_minutes": 0,
     "absences": 1,
+    "absent_days": 1.0,
     "missing_punches": 1,
     "leave_days": {"annual": 1, "sick": 1},
     "overtime_minutes": 45,
     "rest_days_worked": 1,
     "absence_days": 3.0,
-    "total_deduction": 900.0,
+    "total_deduction": 700.0,  # the 6th: 200, not 400 (payroll audit #2)
     "working_days": 11,
     "rest_day_minutes": 360,  # the 11th
     "holiday_days_worked": 3,  # 1-3 October, National Day
@@ -342,7 +345,9 @@ async def test_derived_month_against_roster(
     days = {int(d["date"][-2:]): d for d in month["days"]}
     assert {d: days[d]["status"] for d in EXPECTED_STATUS} == EXPECTED_STATUS
     assert days[2]["late_minutes"] == 4
-    assert [days[d]["breaches"][0]["deduction"] for d in (3, 4, 5, 6)] == [20, 50, 100, 400]
+    # The 4th lateness is escalated, but a tier counting as a day's absence costs an absence
+    # (200), never more than not coming at all (payroll audit #2; was 400).
+    assert [days[d]["breaches"][0]["deduction"] for d in (3, 4, 5, 6)] == [20, 50, 100, 200]
     assert days[6]["breaches"][0]["escalated"] is True
     assert "tier 4" in days[6]["breaches"][0]["rule"]
     assert days[9]["missing"] == "out"

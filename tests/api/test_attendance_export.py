@@ -74,7 +74,12 @@ async def test_xlsx_export_matches_derived_attendance(
     for day in derived["days"]:
         row = by_date[day["date"]]
         assert row["Status"] == day["status"]
-        assert row["Late (minutes)"] == day["late_minutes"]
+        # The detail shows the lateness the summary counts (payroll audit #3, #5): breaches
+        # beyond the grace not counted as absence; not the measured 4 minutes of the 2nd.
+        counted = sum(
+            b["minutes"] for b in day["breaches"] if b["kind"] == "late" and not b["as_absence"]
+        )
+        assert row["Late (minutes)"] == counted
         assert row["Deduction"] == day["deduction"]
     clock_out = dt.datetime(2026, 10, 11, 0, 45, tzinfo=dt.UTC).replace(tzinfo=None)  # wall clock
     assert by_date["2026-10-10"]["Clock-out"] == clock_out
@@ -100,7 +105,8 @@ async def test_csv_exports_in_chinese_and_for_every_department(
     assert "本月工作天数n" in rows[0]
     assert {row[0] for row in rows[1:]} == {"CS001", "CS002", "SA001"}
     li = dict(zip(rows[0], next(row for row in rows if row[0] == "CS001"), strict=True))
-    assert (li["迟到次数"], li["扣款合计"], li["本月工作天数n"]) == ("4", "900", "11")
+    # 2 lateness (the 5th and 6th count as absence), 700 (the 6th is 200, not 400): audit #2, #5
+    assert (li["迟到次数"], li["扣款合计"], li["本月工作天数n"]) == ("2", "700", "11")
 
     r = await client.get(
         "/attendance/export",
@@ -184,7 +190,7 @@ async def test_cli_export(
     book = openpyxl.load_workbook(out, read_only=True)
     summary = list(book["Summary"].iter_rows(values_only=True))
     li = dict(zip(summary[0], next(r for r in summary if r[0] == "CS001"), strict=True))
-    assert li["Total deduction"] == 900
+    assert li["Total deduction"] == 700  # was 900: audit #2 (the 6th costs an absence, 200)
 
 
 async def test_export_reads_the_same_in_small_chunks(

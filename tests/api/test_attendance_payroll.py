@@ -394,8 +394,11 @@ async def test_chinese_export_translates_headers_and_every_coded_value(
     assert [h for h in zh_detail[0] if LATIN.search(h)] == []
     days = {r["日期"]: r for r in zh_detail}
     assert days["2026-10-05"]["适用规则"] == "迟到第1档(15分钟以内)"
+    # One shift costs at most its absence (payroll audit #1): the early leave beside a day's
+    # lateness is capped, and its rule says so (was 1.5 days without a word).
     assert days["2026-10-06"]["适用规则"] == (
         "迟到第4档(超过120分钟)：折算缺勤1天；早退第3档(30–120分钟)：折算缺勤0.5天"
+        "；已封顶：同一班次合计最多按旷工计(1天，200)"
     )
     assert (days["2026-10-07"]["缺卡"], days["2026-10-07"]["适用规则"]) == ("缺下班卡", "缺下班卡")
     assert (days["2026-10-08"]["状态"], days["2026-10-08"]["适用规则"]) == ("旷工", "旷工：1天")

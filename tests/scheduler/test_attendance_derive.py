@@ -263,3 +263,15 @@ def test_policy_validation() -> None:
     with pytest.raises(ValidationFailedError):
         policy_from_document({"bogus": 1})
     assert policy_from_document(DEFAULT_POLICY.to_document()) == DEFAULT_POLICY
+
+
+def test_a_policy_pricing_absence_at_zero_caps_days_but_waives_no_lateness() -> None:
+    from scheduler.attendance.derive import Breach, _cap_to_absence
+
+    late = Breach("late", 180, "late tier 4", 0.0, 1.0, as_absence=True)
+    early = Breach("early_leave", 180, "early tier 4", 0.0, 1.0, as_absence=True)
+    small = Breach("missing_punch", 0, "missing clock-out", 30.0)
+    capped = _cap_to_absence([late, early, small], 1.0, 0.0)
+    assert sum(b.absence_days for b in capped) == 1.0  # one shift, one day at most
+    assert capped[2].deduction == 30.0  # nothing priced is waived because absence costs 0
+    assert "capped" in capped[1].rule
