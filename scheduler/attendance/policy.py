@@ -58,9 +58,11 @@ class Policy:
     missing_punch_deduction: int = 30
     escalate_from_lateness: int = 4
     escalation_factor: float = 2.0
-    # Overtime shorter than this past the shift's end is not counted: a few minutes of slack
-    # at the clock (Gao Yun's 9-minute clock-outs made 180 min a month) is not work ordered.
-    overtime_min_minutes: int = 30
+    # Overtime shorter than this past the shift's end is not counted. 0 by default: DOMAIN.md
+    # makes every minute the late shift runs past 24:00 overtime, and the product records what
+    # it derives; a company that does not pay a few minutes of slack at the clock sets its own
+    # threshold (30 is common), which then applies to every shift.
+    overtime_min_minutes: int = 0
     correction_window_days: int = 7
     #: What deductions are counted in, as payroll reads them ("points", "CNY", "元"...).
     deduction_unit: str = "points"

@@ -439,10 +439,12 @@ async def test_the_summary_names_the_policy_and_the_deduction_unit(
 # ---------------------------------------------------------------- 12. overtime threshold
 
 
-async def test_a_few_minutes_of_clock_slack_is_not_overtime(
+async def test_every_minute_past_midnight_is_overtime_and_a_threshold_drops_slack(
     client: Client, world: World, sessionmaker: SM
 ) -> None:
-    assert DEFAULT_POLICY.overtime_min_minutes == 30
+    # DOMAIN.md: the late shift extends past 24:00 and the extra time is overtime, so by
+    # default every minute counts; a company threshold drops a few minutes of clock slack.
+    assert DEFAULT_POLICY.overtime_min_minutes == 0
     agent = world.employees["agent"].id
     await publish(sessionmaker, world.cs_id, OCT, {agent: cells_of({5: "early", 6: "late"})})
     await punch_all(
@@ -452,12 +454,21 @@ async def test_a_few_minutes_of_clock_slack_is_not_overtime(
             (agent, "in", local(5, 8, 25)),
             (agent, "out", local(5, 17, 39)),  # 9 minutes of slack
             (agent, "in", local(6, 14, 55)),
-            (agent, "out", local(7, 0, 30)),  # 30 minutes past midnight: overtime
+            (agent, "out", local(7, 0, 20)),  # 20 minutes past midnight
         ],
     )
     days = by_day(await month_of(client, world, agent))
-    assert days[5]["overtime_minutes"] == 0  # was 9
-    assert days[6]["overtime_minutes"] == 30
+    assert (days[5]["overtime_minutes"], days[6]["overtime_minutes"]) == (9, 20)
+    async with sessionmaker() as s:
+        document = Policy(overtime_min_minutes=15).to_document()
+        s.add(
+            AttendancePolicy(
+                department_id=world.cs_id, effective_from=OCT, revision=1, document=document
+            )
+        )
+        await s.commit()
+    days = by_day(await month_of(client, world, agent))
+    assert (days[5]["overtime_minutes"], days[6]["overtime_minutes"]) == (0, 20)
 
 
 # ---------------------------------------------------------------- 13. the CLI's month message
