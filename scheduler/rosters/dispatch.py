@@ -13,6 +13,7 @@ import asyncio
 from typing import Any, Protocol
 
 import procrastinate
+import psycopg_pool
 import structlog
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -88,10 +89,27 @@ def libpq_url(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class _OpenWithoutWaiting(psycopg_pool.AsyncConnectionPool):
+    """A pool that opens at once and connects in the background.
+
+    procrastinate opens its pool waiting for the first connection, so an API started while
+    the database is away hung for 30 s and exited: no ``/health``, no 503 from ``/ready``.
+    Connections are made when the database answers; a job deferred before then fails like
+    any request that needs the database (503, try again).
+    """
+
+    async def open(self, wait: bool = False, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Open without waiting for the first connection, whatever the caller asks."""
+        await super().open(wait=False, timeout=timeout)
+
+
 def make_queue_app(settings: Settings) -> procrastinate.App:
     """The procrastinate app with rota's solve task (used by the API to defer, by workers to run)."""
     connector = procrastinate.PsycopgConnector(
-        conninfo=libpq_url(settings.database_url), min_size=1, max_size=4
+        conninfo=libpq_url(settings.database_url),
+        min_size=1,
+        max_size=4,
+        pool_factory=_OpenWithoutWaiting,
     )
     app = procrastinate.App(connector=connector)
     state: dict[str, Any] = {}

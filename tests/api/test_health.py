@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import gc
 
 import pytest
@@ -41,3 +43,19 @@ async def test_server_factory_freezes_startup_objects(settings: Settings) -> Non
     plain = create_app(settings)
     async with AsyncTestClient(plain):
         assert gc.get_freeze_count() == 0
+
+
+async def test_an_api_whose_database_is_away_starts_and_says_so(settings: Settings) -> None:
+    """The job queue's pool used to wait for its first connection: the API hung 30 s, then
+    exited, so /health never answered and /ready never said 503."""
+    away = dataclasses.replace(
+        settings,
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:9/rota_nowhere",
+        job_backend="procrastinate",
+    )
+    app = create_app(away)
+    async with asyncio.timeout(20), AsyncTestClient(app) as client:
+        assert (await client.get("/health")).status_code == 200
+        ready = await client.get("/ready")
+        assert ready.status_code == 503
+        assert ready.json()["database"] == "unreachable"
