@@ -12,6 +12,7 @@ from rich.text import Text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.cli.common import console, load_settings
+from api.cli.solve_grid import shift_labels
 from scheduler.auth.principal import Principal
 from scheduler.db.session import make_engine, make_sessionmaker
 from scheduler.errors import DomainError
@@ -72,6 +73,7 @@ async def print_version(session: AsyncSession, version: RosterVersion) -> None:
     grid: dict[int, dict[dt.date, tuple[str | None, str | None]]] = {}
     for c in cells:
         grid.setdefault(c.employee_id, {})[c.date] = (c.shift_code, c.absence)
+    labels = dict(zip(snapshot, shift_labels(list(snapshot)), strict=True))
     for emp_id in sorted(grid, key=lambda i: people[i].staff_no):
         row: list[Text | str] = [
             f"{people[emp_id].name}{' (T)' if 'trainee' in people[emp_id].flags else ''}"
@@ -84,12 +86,13 @@ async def print_version(session: AsyncSession, version: RosterVersion) -> None:
                 late += bool(snapshot.get(shift, {}).get("late"))
                 row.append(
                     Text(
-                        shift[0].upper(),
+                        labels.get(shift, shift[:2].upper()),
                         style=f"black on {snapshot.get(shift, {}).get('colour', 'white')}",
                     )
                 )
             elif absence:
-                row.append(Text("L", style="italic magenta"))
+                # Not "L": that read as the late shift once colours are gone (a pipe, a log).
+                row.append(Text("lv", style="italic magenta"))
             else:
                 row.append(Text("·", style="dim"))
         row += [str(worked), str(late)]
@@ -100,6 +103,10 @@ async def print_version(session: AsyncSession, version: RosterVersion) -> None:
         ]
         table.add_row(Text(f"on {code}", style="bold"), *counts, "", "")
     console.print(table)
+    console.print(
+        "  ".join(f"{labels[code]} = {code}" for code in snapshot) + "  lv = leave  · = rest",
+        markup=False,
+    )
     stats = version.solve_stats or {}
     gap = stats.get("gap")
     console.print(
