@@ -60,9 +60,18 @@ def approval_out(body: dict[str, Any], details: dict[str, Any] | None = None) ->
     return out
 
 
-def _decision(decision: service.Decision) -> Response[ApprovalOut]:
+async def _decision(
+    session: AsyncSession, actor: Principal, approval_id: int, decision: service.Decision
+) -> Response[ApprovalOut]:
+    """The decision's answer with what it did, as the single view shows it.
+
+    Approving leave made a roster version and may have left days short: the approver learns it
+    in this answer (the README promised it), not from a second request.
+    """
     headers = {"Idempotent-Replayed": "true"} if decision.replayed else {}
-    return Response(approval_out(decision.body), headers=headers)
+    request = await service.get_request(session, actor, approval_id)
+    details = await service.describe(session, request)
+    return Response(approval_out(decision.body, details), headers=headers)
 
 
 @get("/approvals", tags=["approvals"], raises=[PermissionDeniedException, UnprocessableProblem])
@@ -141,9 +150,10 @@ async def approve(
     idem = service.Idempotency.of(
         idempotency_key, {"op": "approve", "id": approval_id, "comment": data.comment}
     )
-    return _decision(
-        await service.decide(db_session, principal, approval_id, "approve", data.comment, idem)
+    decision = await service.decide(
+        db_session, principal, approval_id, "approve", data.comment, idem
     )
+    return await _decision(db_session, principal, approval_id, decision)
 
 
 def _rejection_text(data: RejectIn) -> str:
@@ -192,9 +202,8 @@ async def reject(
     idem = service.Idempotency.of(
         idempotency_key, {"op": "reject", "id": approval_id, "reason": reason}
     )
-    return _decision(
-        await service.decide(db_session, principal, approval_id, "reject", reason, idem)
-    )
+    decision = await service.decide(db_session, principal, approval_id, "reject", reason, idem)
+    return await _decision(db_session, principal, approval_id, decision)
 
 
 @post(
@@ -214,7 +223,8 @@ async def withdraw(
     idem = service.Idempotency.of(
         idempotency_key, {"op": "withdraw", "id": approval_id, "comment": data.comment}
     )
-    return _decision(await service.withdraw(db_session, principal, approval_id, data.comment, idem))
+    decision = await service.withdraw(db_session, principal, approval_id, data.comment, idem)
+    return await _decision(db_session, principal, approval_id, decision)
 
 
 def delegation_out(d: ApprovalDelegation) -> DelegationOut:

@@ -226,6 +226,7 @@ class LeaveHandler:
             "on_behalf": leave.on_behalf,
             "certificate": certificate_status(leave, today),
             "schedule": leave.schedule,
+            "roster_versions": leave.roster_versions or [],
             "shortfall": leave.shortfall,
         }
 

@@ -492,8 +492,14 @@ async def test_approved_leave_marks_the_published_roster_and_shows_shortfall(
     assert [d["date"] for d in leave["schedule"] if d["counted"]] == [d.isoformat() for d in worked]
     aid = leave["approval_id"]
     for who in ["manager", "hr", "gm"] if len(worked) >= 3 else ["manager"]:
-        assert (await decide(client, world, who, aid)).status_code == 200
+        final = await decide(client, world, who, aid)
+        assert final.status_code == 200, final.text
     after, new_cells = await grid(sessionmaker, roster_id)
+    # The final approval's answer says what it did: the new version and the days now short.
+    assert final.json()["details"]["roster_versions"] == [
+        {"roster_id": roster_id, "number": after.number}
+    ]
+    assert "shortfall" in final.json()["details"]
     assert (after.number, after.origin) == (before.number + 1, "leave")
     for d in worked:
         assert new_cells[(agent, d)] is None
