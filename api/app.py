@@ -54,7 +54,7 @@ def _rate_limit_store(settings: Settings) -> Store:
 
 
 async def _sweep_forever(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    """Fail solve jobs whose worker stopped beating, every half minute, so none runs forever."""
+    """Fail solve jobs whose worker stopped beating (every SWEEP_EVERY_S), so none runs forever."""
     while True:
         await asyncio.sleep(SWEEP_EVERY_S)
         try:
@@ -105,6 +105,7 @@ def create_app(
     reach with :func:`gc.freeze`. They live as long as the process anyway, and a full
     collection no longer walks them, which shortens the pauses that make latency tails.
     """
+    settings.require_signing_key()
     configure_logging(settings.log_level, settings.effective_log_format)
     owns_engine = engine is None
     db_engine = engine or make_engine(settings.database_url)

@@ -51,8 +51,8 @@ class Settings:
         default="development",
         metadata={
             "var": "ROTA_ENV",
-            "doc": "development, production or test. Production refuses "
-            "to start without ROTA_SECRET_KEY and logs JSON.",
+            "doc": "development, production or test. In production the API refuses "
+            "to start without ROTA_SECRET_KEY, and every process logs JSON.",
         },
     )
     database_url: str = field(
@@ -160,13 +160,6 @@ class Settings:
             raise SettingsError(
                 f"ROTA_ENV must be development, production or test, not {self.env!r}"
             )
-        if self.env == "production" and (
-            self.secret_key == _DEV_SECRET or len(self.secret_key) < 32
-        ):
-            raise SettingsError(
-                "ROTA_SECRET_KEY must be set to a random value of at least 32 characters in "
-                "production; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -198,6 +191,26 @@ class Settings:
         if self.log_format is not None:
             return self.log_format
         return "json" if self.env == "production" else "console"
+
+    @property
+    def uses_development_key(self) -> bool:
+        """Whether tokens are signed with the well-known development key (ROTA_SECRET_KEY unset)."""
+        return self.secret_key == _DEV_SECRET
+
+    def require_signing_key(self) -> None:
+        """Refuse a production process that signs login tokens with the development key.
+
+        Only the API signs and verifies tokens, so only ``rota serve`` (and any app built with
+        :func:`api.app.create_app`) asks: ``rota migrate``, ``rota worker`` and the other
+        commands of a production image run without the secret, as its one-off migration does.
+        """
+        if self.env == "production" and (
+            self.secret_key == _DEV_SECRET or len(self.secret_key) < 32
+        ):
+            raise SettingsError(
+                "ROTA_SECRET_KEY must be set to a random value of at least 32 characters in "
+                "production; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -53,7 +53,9 @@ def config_command() -> None:
         name = next(
             f for f in settings.__dataclass_fields__.values() if f.metadata["var"] == var
         ).name
-        value = "(set)" if name == "secret_key" else str(getattr(settings, name))
+        value = str(getattr(settings, name))
+        if name == "secret_key":  # never the secret itself
+            value = "(not set: the development key)" if settings.uses_development_key else "(set)"
         if name == "database_url":
             value = display_url(value)
         table.add_row(var, value, doc)

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 
 import click
+import structlog
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
@@ -214,7 +215,10 @@ def worker_command() -> None:
         )
     # The same log format as the API (JSON in production), so one collector reads both.
     configure_logging(settings.log_level, settings.effective_log_format)
-    console.print(
-        f"rota worker: up to {settings.solver_max_concurrent} solve(s) at once, {settings.solver_threads} threads each"
+    # A log event, not a console line: in production every line of the process is JSON.
+    structlog.get_logger("rota.worker").info(
+        "worker_started",
+        concurrent_solves=settings.solver_max_concurrent,
+        threads_per_solve=settings.solver_threads,
     )
     asyncio.run(run_worker(settings))

@@ -523,7 +523,8 @@ async def _locked(
 def _check_transition(request: ApprovalRequest, action: str) -> None:
     if (request.status, action) not in TRANSITIONS:
         raise ConflictError(
-            f"approval request {request.id} is {request.status}; it cannot be {action}d now",
+            f"approval request {request.id} is {request.status}; it cannot be "
+            f"{'rejected' if action == 'reject' else action + 'd'} now",
             current_status=request.status,
         )
 

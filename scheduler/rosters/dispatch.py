@@ -27,7 +27,9 @@ log = structlog.get_logger("rota.jobs")
 
 QUEUE = "solve"
 TASK_NAME = "rota.solve_roster"
-SWEEP_EVERY_S = 30.0
+#: How often every API process and worker looks for jobs whose heartbeat stopped: a dead
+#: worker's job is failed at most this long after its 60 s lease ends (one cheap UPDATE).
+SWEEP_EVERY_S = 10.0
 
 
 class Dispatcher(Protocol):
