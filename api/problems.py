@@ -239,6 +239,18 @@ def handle_database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> R
     client's mistakes, 400. Every other driver error is a bug and answered as one.
     """
     cause = exc.orig.__cause__ if exc.orig is not None else None
+    if isinstance(cause, asyncpg.exceptions.UndefinedTableError) or "no such table" in str(
+        exc.orig
+    ):
+        # Reachable but not migrated (a new database, a deploy that skipped `rota migrate`):
+        # the operator's step, answered like /ready, not as a bug.
+        log.error("database_not_migrated", error=str(exc.orig)[:300], path=request.url.path)
+        return problem_response(
+            request,
+            503,
+            "the database is not migrated; an operator must run `rota migrate`",
+            headers={"Retry-After": "30"},
+        )
     if isinstance(cause, asyncpg.exceptions.DataError) and "out of int" in str(cause):
         return _number_out_of_range(request)
     if isinstance(cause, asyncpg.exceptions.CharacterNotInRepertoireError):

@@ -16,6 +16,7 @@ import procrastinate
 import psycopg_pool
 import structlog
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.db.session import make_engine, make_sessionmaker
@@ -58,9 +59,17 @@ class InProcessDispatcher:
         self.tasks: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """A job left queued or running by a previous run of this process can never finish."""
-        async with self.sessionmaker() as session:
-            swept = await sweep_stale(session, everything=True)
+        """A job left queued or running by a previous run of this process can never finish.
+
+        A database that is away or not migrated yet must not stop the API from starting (its
+        /ready says what is wrong): such jobs are then failed by the first sweep that works.
+        """
+        try:
+            async with self.sessionmaker() as session:
+                swept = await sweep_stale(session, everything=True)
+        except DBAPIError as exc:
+            log.warning("jobs_not_swept_at_start", error=str(exc.orig)[:200])
+            return
         if swept:
             log.warning("jobs_failed_at_start", count=swept)
 

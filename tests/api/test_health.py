@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
@@ -59,3 +60,16 @@ async def test_an_api_whose_database_is_away_starts_and_says_so(settings: Settin
         ready = await client.get("/ready")
         assert ready.status_code == 503
         assert ready.json()["database"] == "unreachable"
+
+
+async def test_a_database_not_yet_migrated_answers_503_not_500(
+    settings: Settings, tmp_path: Path
+) -> None:
+    empty = dataclasses.replace(
+        settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", job_backend="auto"
+    )
+    async with AsyncTestClient(create_app(empty)) as client:
+        assert (await client.get("/ready")).status_code == 503
+        r = await client.post("/auth/login", json={"username": "manager", "password": "x" * 12})
+        assert r.status_code == 503, r.text
+        assert "rota migrate" in r.json()["detail"]
