@@ -104,7 +104,7 @@ async def get_roster_diff(
     tags=["rosters"],
     summary="Download a roster version as CSV or XLSX",
     raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
-    media_type=MediaType.TEXT,
+    media_type=XLSX_MEDIA_TYPE,  # the default format; format=csv answers text/csv
 )
 async def export_roster(
     roster_id: FromPath[int],

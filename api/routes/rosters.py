@@ -305,6 +305,7 @@ def _accepted(body: RosterJobOut) -> Response[RosterJobOut]:
 @post(
     "/roster-jobs",
     tags=["rosters"],
+    status_code=202,
     summary="Generate a month's roster (202: a job to follow)",
     raises=[
         NotFoundException,
@@ -387,6 +388,7 @@ async def cancel_roster_job(
 @post(
     "/roster-jobs/{job_id:int}/retry",
     tags=["rosters"],
+    status_code=202,
     raises=[
         NotFoundException,
         PermissionDeniedException,
@@ -606,6 +608,7 @@ async def create_draft(
 @post(
     "/rosters/{roster_id:int}/repair",
     tags=["rosters"],
+    status_code=202,
     summary="Repair the published roster after facts changed (202: a job)",
     raises=[
         NotFoundException,

@@ -256,3 +256,13 @@ async def test_database_outage_is_503_not_a_bug(error: Exception, status: int) -
     assert_problem(r, status)
     if status == 503:
         assert int(r.headers["Retry-After"]) >= 1
+
+
+async def test_openapi_says_what_jobs_and_exports_really_answer(client: Client) -> None:
+    doc = (await client.get("/schema/openapi.json")).json()
+    for path in ("/roster-jobs", "/roster-jobs/{job_id}/retry", "/rosters/{roster_id}/repair"):
+        assert "202" in doc["paths"][path]["post"]["responses"], path
+        assert "201" not in doc["paths"][path]["post"]["responses"], path
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    path = "/rosters/{roster_id}/versions/{number}/export"
+    assert xlsx in doc["paths"][path]["get"]["responses"]["200"]["content"]
