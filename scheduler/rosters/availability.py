@@ -12,6 +12,7 @@ are facts too, without an absence: the person is away, and those days are their 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -172,18 +173,21 @@ class HalfDay:
     type_code: str
 
 
-async def half_days(
-    session: AsyncSession, employee_id: int, start: dt.date, end: dt.date
-) -> dict[dt.date, list[HalfDay]]:
-    """A person's approved half-day leave between two dates, by date.
+async def half_days_of(
+    session: AsyncSession, employee_ids: Collection[int], start: dt.date, end: dt.date
+) -> dict[tuple[int, dt.date], list[HalfDay]]:
+    """Approved half-day leave of some people between two dates, by (person, date).
 
-    Half days are not facts of the roster (the person works the other half), but what they
-    are told must say which half: their shift list and calendar show the half they work.
+    Half days are not facts of the roster (the person works the other half), but what people
+    are shown must say which half: a person's shift list and calendar show the half they work,
+    and the roster's window coverage (the handover) counts only those at work through it.
     """
+    if not employee_ids:
+        return {}
     rows = await session.scalars(
         select(LeaveRequest)
         .where(
-            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.employee_id.in_(list(employee_ids)),
             LeaveRequest.status == "approved",
             LeaveRequest.half.is_not(None),
             LeaveRequest.start_date >= start,
@@ -191,10 +195,19 @@ async def half_days(
         )
         .order_by(LeaveRequest.half)
     )
-    out: dict[dt.date, list[HalfDay]] = {}
+    out: dict[tuple[int, dt.date], list[HalfDay]] = {}
     for lv in rows.all():
-        out.setdefault(lv.start_date, []).append(HalfDay(str(lv.half), lv.type_code))
+        key = (lv.employee_id, lv.start_date)
+        out.setdefault(key, []).append(HalfDay(str(lv.half), lv.type_code))
     return out
+
+
+async def half_days(
+    session: AsyncSession, employee_id: int, start: dt.date, end: dt.date
+) -> dict[dt.date, list[HalfDay]]:
+    """One person's approved half-day leave between two dates, by date."""
+    found = await half_days_of(session, [employee_id], start, end)
+    return {day: halves for (_, day), halves in found.items()}
 
 
 def worked_part(

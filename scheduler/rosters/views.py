@@ -28,7 +28,7 @@ from scheduler.errors import NotFoundError, PermissionDeniedError, ValidationFai
 from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
 from scheduler.rosters import calendar, store
-from scheduler.rosters.availability import half_days, worked_part
+from scheduler.rosters.availability import HalfDay, half_days, half_days_of, worked_part
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.versions import assignment_of, problem_of, violation_json
 from scheduler.shifts.clock import shift_instants
@@ -298,13 +298,17 @@ def compute_coverage(
     days: Sequence[dt.date],
     cells: Iterable[RosterCell],
     employee_teams: Mapping[int, str] | None = None,
+    halves: Mapping[tuple[int, dt.date], list[HalfDay]] | None = None,
 ) -> tuple[list[ShiftCoverage], list[IntervalCoverage]]:
     """Per-day coverage per shift and per window, against the problem's demand.
 
     A demand row scoped to a team counts only that team's people; several rows for the same
     date and shift (one per team) add up. The handover window is always reported, with its
-    demand when the problem has a row for exactly that window.
+    demand when the problem has a row for exactly that window. Someone on approved half-day
+    leave (``halves``) still counts for their shift, but for a window only if the half they
+    work spans it: an early shift's PM half leaves at 13:00, before the handover.
     """
+    halves = halves or {}
     employee_teams = employee_teams or {}
     by_code = {s.code: s for s in shifts}
     on: dict[tuple[dt.date, str], list[int]] = defaultdict(list)
@@ -317,6 +321,19 @@ def compute_coverage(
         if team is None:
             return len(people)
         return sum(1 for e in people if employee_teams.get(e) == team)
+
+    def in_window(
+        day: dt.date, s: ShiftInfo, team: str | None, start: int, end: int, offset: int
+    ) -> int:
+        """People of ``day``'s shift ``s`` (of ``team``) at work for the whole window."""
+        n = 0
+        for e in on.get((day, s.code), []):
+            if team is not None and employee_teams.get(e) != team:
+                continue
+            part = worked_part(s.start_minute, s.end_minute, halves.get((e, day), []))
+            if part is not None and part[0] <= start + offset and part[1] >= end + offset:
+                n += 1
+        return n
 
     day_set = set(days)
     shift_demand: dict[tuple[dt.date, str], list[tuple[int, int, str | None]]] = defaultdict(list)
@@ -361,9 +378,9 @@ def compute_coverage(
         for s in shifts:
             n = 0
             if s.covers(start, end):
-                n += count(day, s.code, team)
+                n += in_window(day, s, team, start, end, 0)
             if s.end_minute > _MINUTES_PER_DAY and s.covers(start, end, day_offset=1):
-                n += count(day - dt.timedelta(days=1), s.code, team)
+                n += in_window(day - dt.timedelta(days=1), s, team, start, end, _MINUTES_PER_DAY)
             if s.covers(start, end) or s.covers(start, end, day_offset=1):
                 by_shift[s.code] = n
         label = f"{hhmm(start)}-{hhmm(end)}"
@@ -415,8 +432,12 @@ def compose_view(
     teams: Mapping[int, Team],
     department: Department,
     days: Sequence[DayInfo],
+    halves: Mapping[tuple[int, dt.date], list[HalfDay]] | None = None,
 ) -> RosterView:
-    """Build the view model from loaded rows; pure, so tests and exports can call it directly."""
+    """Build the view model from loaded rows; pure, so tests and exports can call it directly.
+
+    ``halves``: approved half-day leave by (employee, date), for the windows' coverage.
+    """
     shifts = shifts_of(version.shift_snapshot or {})
     by_code = {s.code: s for s in shifts}
     day_info = {d.date: d for d in days}
@@ -471,7 +492,7 @@ def compose_view(
         )
     problem = version.problem or {}
     shift_cov, interval_cov = compute_coverage(
-        problem, shifts, [d.date for d in days], cells, _staff_teams(problem, employees)
+        problem, shifts, [d.date for d in days], cells, _staff_teams(problem, employees), halves
     )
     scope_team = teams.get(roster.team_id) if roster.team_id is not None else None
     return RosterView(
@@ -578,7 +599,8 @@ async def load_view(
         team_ids.add(roster.team_id)
     teams = {t.id: t for t in await session.scalars(select(Team).where(Team.id.in_(team_ids)))}
     days = await department_days(session, department, roster.month, store.month_end(roster.month))
-    view = compose_view(roster, version, cells, employees, teams, department, days)
+    halves = await half_days_of(session, emp_ids, roster.month, store.month_end(roster.month))
+    view = compose_view(roster, version, cells, employees, teams, department, days, halves)
     if violations and version.hard_violations:
         report = check(problem_of(version), assignment_of(cells))
         view = replace(view, violations=[violation_json(v) for v in report.hard_violations])

@@ -28,6 +28,18 @@ async def _my(client: Client, world: World, day: dt.date) -> dict[str, Any]:
     return shift
 
 
+async def _handover_early(client: Client, world: World, roster_id: int, day: dt.date) -> int:
+    r = await client.get(f"/rosters/{roster_id}/versions/1", headers=world.headers("manager"))
+    assert r.status_code == 200, r.text
+    [window] = [
+        w
+        for w in r.json()["interval_coverage"]
+        if w["date"] == day.isoformat() and w["label"].startswith("handover")
+    ]
+    early: int = window["by_shift"]["early"]
+    return early
+
+
 async def _half(client: Client, world: World, day: dt.date, half: str) -> None:
     r = await file_leave(
         client, world, "agent", type="annual", start_date=day, end_date=day, half=half
@@ -45,7 +57,10 @@ async def test_half_day_leave_shows_the_half_worked_and_both_halves_show_leave(
     soon = local_today("Asia/Shanghai") + dt.timedelta(days=2)
     day = min(d for (e, d), code in cells.items() if e == agent and code == "early" and d >= soon)
 
+    handover_before = await _handover_early(client, world, roster_id, day)
     await _half(client, world, day, "pm")
+    # The PM half leaves at 13:00: the handover (15:00-17:30) has one early agent fewer.
+    assert await _handover_early(client, world, roster_id, day) == handover_before - 1
     mine = await _my(client, world, day)
     assert mine["half_leave"] == "pm"
     assert (mine["start"][11:16], mine["end"][11:16]) == ("08:30", "13:00")
