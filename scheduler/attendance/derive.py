@@ -522,16 +522,25 @@ def _sessions(punches: Sequence[PunchFact], zone: str) -> dict[dt.date, list[Pun
 
 
 def _worked(punches: Sequence[PunchFact]) -> int:
-    """Minutes of the in-to-out pieces of ``punches`` (in time order); unpaired punches add none."""
+    """Minutes of the in-to-out pieces of ``punches`` (in time order); unpaired punches add none.
+
+    A piece runs from an in to the last out before the next in, as on a shift
+    (:func:`_work_minutes`): a double tap right after clocking in does not end the day's work.
+    """
     total = dt.timedelta()
     opened: dt.datetime | None = None
+    closed: dt.datetime | None = None
     for p in punches:
         if p.direction == "in":
             if opened is None:
                 opened = p.at
+            elif closed is not None:
+                total += closed - opened
+                opened, closed = p.at, None
         elif opened is not None:
-            total += p.at - opened
-            opened = None
+            closed = p.at
+    if opened is not None and closed is not None:
+        total += closed - opened
     return _minutes(total)
 
 

@@ -275,3 +275,20 @@ def test_a_policy_pricing_absence_at_zero_caps_days_but_waives_no_lateness() -> 
     assert sum(b.absence_days for b in capped) == 1.0  # one shift, one day at most
     assert capped[2].deduction == 30.0  # nothing priced is waived because absence costs 0
     assert "capped" in capped[1].rule
+
+
+def test_a_double_tap_on_a_rest_day_worked_keeps_the_days_minutes() -> None:
+    import datetime as dt
+
+    from scheduler.attendance.derive import PunchFact, _worked
+
+    at = dt.datetime(2026, 10, 4, 9, 0, tzinfo=dt.UTC)
+    taps = [
+        PunchFact(1, "in", at),
+        PunchFact(2, "out", at + dt.timedelta(seconds=30)),  # the device read the badge twice
+        PunchFact(3, "out", at + dt.timedelta(hours=8)),
+    ]
+    assert _worked(taps) == 480
+    lunch = [*taps[:1], PunchFact(4, "out", at + dt.timedelta(hours=3))]
+    lunch += [PunchFact(5, "in", at + dt.timedelta(hours=4)), taps[2]]
+    assert _worked(lunch) == 420  # a real break still splits the day
