@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from scheduler.auth.models import User
 from scheduler.people.models import Employee
 from scheduler.rosters.models import RosterVersion
 from scheduler.rosters.store import cells_of, published_version
+from scheduler.swaps.service import violations_after
 from tests.api.conftest import World
 from tests.api.roster_setup import configure, generate, prepare_team
 
@@ -147,3 +149,25 @@ async def grid(
         return version, {
             (c.employee_id, c.date): c.shift_code for c in await cells_of(s, version.id)
         }
+
+
+async def find_same_day_swap(
+    sm: SM, roster_id: int, *, broken_rule: str | None
+) -> tuple[int, int, dt.date]:
+    """(a, b, date) where a works early and b late; clean, or breaking ``broken_rule``."""
+    _, cells = await grid(sm, roster_id)
+    days = sorted({d for _, d in cells})
+    people = sorted({e for e, _ in cells})
+    async with sm() as s:
+        for d in days[2:-2]:
+            for a in people:
+                for b in people:
+                    if cells[(a, d)] != "early" or cells[(b, d)] != "late":
+                        continue
+                    found = await violations_after(
+                        s, roster_id, {(a, d): ("late", None), (b, d): ("early", None)}
+                    )
+                    rules = {v["rule"] for v in found}
+                    if (broken_rule is None and not found) or (broken_rule in rules):
+                        return a, b, d
+    pytest.fail(f"the generated roster offers no swap of the wanted kind ({broken_rule})")

@@ -15,8 +15,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
+from scheduler.rosters.models import Roster
+from scheduler.rosters.problem_builder import build_problem
+from scheduler.rosters.store import Scope
 from scheduler.shifts.models import ShiftType
+from solver.problem import RosterProblem
 from tests.api.conftest import World
 
 MONTH = "2026-12"
@@ -125,3 +130,19 @@ async def generate(client: AsyncTestClient[Litestar], world: World, **extra: Any
     assert r.status_code == 202, r.text
     assert r.headers["location"] == f"/roster-jobs/{r.json()['id']}"
     return await wait_for_job(client, world, r.json()["id"])
+
+
+async def team_problem(
+    sm: async_sessionmaker[AsyncSession], world: World, team_id: int, month: dt.date
+) -> RosterProblem:
+    """The problem a solve of a team's ``month`` would get (built, not solved)."""
+    async with sm() as s:
+        department = await s.get(Department, world.cs_id)
+        team = await s.get(Team, team_id)
+        assert department is not None
+        assert team is not None
+        scope = Scope(department=department, team=team)
+        roster = Roster(
+            department_id=department.id, team_id=team.id, scope_key=scope.key, month=month
+        )
+        return (await build_problem(s, roster, scope)).problem

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from scheduler.approvals.service import local_today
-from scheduler.swaps.service import violations_after
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem
 from tests.api.requests_setup import (
@@ -24,7 +23,7 @@ from tests.api.requests_setup import (
     Client,
     decide,
     file_leave,
-    grid,
+    find_same_day_swap,
     make_employee_user,
     monday,
     publish_team_roster,
@@ -120,27 +119,6 @@ async def roster_id(client: Client, world: World, sessionmaker: SM) -> int:
     return await publish_team_roster(client, world, sessionmaker)
 
 
-async def _same_day_swap(
-    sm: SM, roster_id: int, *, breaking: str | None
-) -> tuple[int, int, dt.date]:
-    """(a, b, date): a works early, b late; the trade is clean, or breaks the rule ``breaking``."""
-    _, cells = await grid(sm, roster_id)
-    days = sorted({d for _, d in cells})
-    people = sorted({e for e, _ in cells})
-    async with sm() as s:
-        for d in days[2:-2]:
-            for a in people:
-                for b in people:
-                    if cells[(a, d)] != "early" or cells[(b, d)] != "late":
-                        continue
-                    found = await violations_after(
-                        s, roster_id, {(a, d): ("late", None), (b, d): ("early", None)}
-                    )
-                    if (breaking is None and not found) or breaking in {v["rule"] for v in found}:
-                        return a, b, d
-    pytest.fail(f"the generated roster offers no swap of the wanted kind ({breaking})")
-
-
 async def _accepted_swap(client: Client, world: World, a: int, b: int, d: dt.date) -> int:
     """a proposes trading their shift on ``d`` with b's, b accepts; the approval id."""
     body = {"date": d.isoformat(), "colleague_id": b, "colleague_date": d.isoformat()}
@@ -156,7 +134,7 @@ async def _accepted_swap(client: Client, world: World, a: int, b: int, d: dt.dat
 async def test_the_waiting_list_shows_a_swaps_violations_like_the_single_view(
     client: Client, world: World, sessionmaker: SM, roster_id: int
 ) -> None:
-    a, b, d = await _same_day_swap(sessionmaker, roster_id, breaking="min_rest")
+    a, b, d = await find_same_day_swap(sessionmaker, roster_id, broken_rule="min_rest")
     swap = await _accepted_swap(client, world, a, b, d)
     leave = await _leave(client, world, "agent2")
     single = (await client.get(f"/approvals/{swap}", headers=world.headers("manager"))).json()
@@ -178,7 +156,7 @@ async def test_the_waiting_list_shows_a_swaps_violations_like_the_single_view(
 async def test_a_swap_the_roster_no_longer_allows_is_marked_stale_and_rejected_in_one_step(
     client: Client, world: World, sessionmaker: SM, roster_id: int
 ) -> None:
-    a, b, d = await _same_day_swap(sessionmaker, roster_id, breaking=None)
+    a, b, d = await find_same_day_swap(sessionmaker, roster_id, broken_rule=None)
     aid = await _accepted_swap(client, world, a, b, d)
     assert (await _waiting(client, world, "manager"))[aid]["details"]["stale"] is False
     # The requester's sick leave on the swap's date is approved meanwhile (the manager files it).

@@ -22,14 +22,11 @@ from scheduler.attendance import punches
 from scheduler.auth.models import User
 from scheduler.auth.service import principal_of
 from scheduler.errors import ValidationFailedError
-from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
-from scheduler.rosters.models import Roster, RosterVersion
-from scheduler.rosters.problem_builder import build_problem
-from scheduler.rosters.store import Scope, cells_of
+from scheduler.rosters.models import RosterVersion
+from scheduler.rosters.store import cells_of
 from scheduler.shifts.clock import local_today
 from scheduler.swaps.models import SwapClaim, SwapRequest
-from solver.problem import RosterProblem
 from tests.api import attendance_data
 from tests.api.conftest import PASSWORD, World
 from tests.api.helpers import assert_problem, snapshot
@@ -41,7 +38,7 @@ from tests.api.requests_setup import (
     grid,
     publish_team_roster,
 )
-from tests.api.roster_setup import MONTH, configure, prepare_team, wait_for_job
+from tests.api.roster_setup import MONTH, configure, prepare_team, team_problem, wait_for_job
 
 ZONE = "Asia/Shanghai"
 NAMES = {"early": "早班", "late": "晚班"}
@@ -309,20 +306,6 @@ async def test_a_team_move_clears_later_shifts_from_the_old_teams_roster(
     assert (row["team_id"], row["team_name"]) == (world.team_a, "A")
 
 
-async def _team_b_problem(sm: SM, world: World, month: dt.date) -> RosterProblem:
-    """The problem a solve of team B's ``month`` would get."""
-    async with sm() as s:
-        department = await s.get(Department, world.cs_id)
-        team = await s.get(Team, world.team_b)
-        assert department is not None
-        assert team is not None
-        scope = Scope(department=department, team=team)
-        roster = Roster(
-            department_id=department.id, team_id=team.id, scope_key=scope.key, month=month
-        )
-        return (await build_problem(s, roster, scope)).problem
-
-
 async def test_the_new_team_rosters_a_mover_only_from_the_move_with_a_prorated_contract(
     client: Client, world: World, sessionmaker: SM
 ) -> None:
@@ -345,7 +328,7 @@ async def test_the_new_team_rosters_a_mover_only_from_the_move_with_a_prorated_c
 
     # Team A's roster of record has him until the move: team B's may not roster him before it.
     month = moved.replace(day=1)
-    problem = await _team_b_problem(sessionmaker, world, month)
+    problem = await team_problem(sessionmaker, world, world.team_b, month)
     blocked = {
         month + dt.timedelta(days=i)
         for lv in problem.leave
@@ -366,7 +349,7 @@ async def test_the_new_team_rosters_a_mover_only_from_the_move_with_a_prorated_c
     )
     # From the next month on he is simply a member.
     nxt = _next_month()
-    assert [lv for lv in (await _team_b_problem(sessionmaker, world, nxt)).leave] == []
+    assert [lv for lv in (await team_problem(sessionmaker, world, world.team_b, nxt)).leave] == []
 
 
 async def test_a_move_at_a_month_start_keeps_the_old_teams_last_week_as_history(
@@ -389,7 +372,7 @@ async def test_a_move_at_a_month_start_keeps_the_old_teams_last_week_as_history(
         )
         await s.commit()
 
-    problem = await _team_b_problem(sessionmaker, world, after)
+    problem = await team_problem(sessionmaker, world, world.team_b, after)
     # Rest and days in a row across the month end see the week he worked for team A.
     assert {(h.date, h.shift_id) for h in problem.history if h.staff_id == str(zhou)} == {
         (d, code) for (e, d), code in cells.items() if e == zhou and d >= after - dt.timedelta(7)

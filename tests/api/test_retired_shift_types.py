@@ -12,13 +12,12 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from scheduler.org.models import Department, Team
-from scheduler.rosters.models import Roster, RosterCell
-from scheduler.rosters.problem_builder import build_problem
-from scheduler.rosters.store import Scope, published_version
+from scheduler.rosters.models import RosterCell
+from scheduler.rosters.store import published_version
 from scheduler.shifts.models import ShiftType
 from tests.api.conftest import World
 from tests.api.requests_setup import SM, Client, publish_team_roster
+from tests.api.roster_setup import team_problem
 
 DECEMBER_END = dt.date(2026, 12, 31)
 
@@ -55,19 +54,7 @@ async def test_last_months_shifts_of_a_type_since_switched_off_count_as_worked_d
             .values(shift_code="mid", absence=None)
         )
         await s.commit()
-
-        department = await s.get(Department, world.cs_id)
-        team = await s.get(Team, world.team_a)
-        assert department is not None
-        assert team is not None
-        scope = Scope(department=department, team=team)
-        january = Roster(
-            department_id=department.id,
-            team_id=team.id,
-            scope_key=scope.key,
-            month=dt.date(2027, 1, 1),
-        )
-        problem = (await build_problem(s, january, scope)).problem
+    problem = await team_problem(sessionmaker, world, world.team_a, dt.date(2027, 1, 1))
 
     assert {
         h.date for h in problem.history if h.staff_id == str(agent) and h.shift_id == "mid"

@@ -17,15 +17,12 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from scheduler.org.models import Department, Team
 from scheduler.rosters.config import DEFAULT_CONFIG, MAX_HEADCOUNT, MAX_WEIGHT
-from scheduler.rosters.models import Roster, RosterConfig
-from scheduler.rosters.problem_builder import build_problem
-from scheduler.rosters.store import Scope
+from scheduler.rosters.models import RosterConfig
 from solver.problem import RuleSetting, RuleSettings
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
-from tests.api.roster_setup import MONTH, SETTINGS, generate, prepare_team
+from tests.api.roster_setup import MONTH, SETTINGS, generate, prepare_team, team_problem
 
 Client = AsyncTestClient[Litestar]
 SM = async_sessionmaker[AsyncSession]
@@ -68,20 +65,8 @@ async def current(client: Client, world: World) -> dict[str, Any]:
 
 async def demand_of_january(sm: SM, world: World) -> dict[tuple[dt.date, str], tuple[int, int]]:
     """(minimum, target) per date and shift of the problem team A's January 2027 solve gets."""
-    async with sm() as s:
-        department = await s.get(Department, world.cs_id)
-        team = await s.get(Team, world.team_a)
-        assert department is not None
-        assert team is not None
-        scope = Scope(department=department, team=team)
-        roster = Roster(
-            department_id=department.id,
-            team_id=team.id,
-            scope_key=scope.key,
-            month=dt.date(2027, 1, 1),
-        )
-        built = await build_problem(s, roster, scope)
-    return {(d.date, d.shift_id): (d.minimum, d.target) for d in built.problem.shift_demand}
+    problem = await team_problem(sm, world, world.team_a, dt.date(2027, 1, 1))
+    return {(d.date, d.shift_id): (d.minimum, d.target) for d in problem.shift_demand}
 
 
 async def test_readme_example_keeps_weekend_and_holiday_demand(

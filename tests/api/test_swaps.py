@@ -10,32 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.rosters.models import RosterCell, RosterVersion
-from scheduler.swaps.service import violations_after
 from tests.api.conftest import World
 from tests.api.helpers import assert_problem, snapshot
-from tests.api.requests_setup import SM, Client, decide, grid, publish_team_roster
-
-
-async def find_same_day_swap(
-    sm: SM, roster_id: int, *, broken_rule: str | None
-) -> tuple[int, int, dt.date]:
-    """(a, b, date) where a works early and b late; clean, or breaking ``broken_rule``."""
-    _, cells = await grid(sm, roster_id)
-    days = sorted({d for _, d in cells})
-    people = sorted({e for e, _ in cells})
-    async with sm() as s:
-        for d in days[2:-2]:
-            for a in people:
-                for b in people:
-                    if cells[(a, d)] != "early" or cells[(b, d)] != "late":
-                        continue
-                    found = await violations_after(
-                        s, roster_id, {(a, d): ("late", None), (b, d): ("early", None)}
-                    )
-                    rules = {v["rule"] for v in found}
-                    if (broken_rule is None and not found) or (broken_rule in rules):
-                        return a, b, d
-    pytest.fail(f"the generated roster offers no swap of the wanted kind ({broken_rule})")
+from tests.api.requests_setup import (
+    SM,
+    Client,
+    decide,
+    find_same_day_swap,
+    grid,
+    publish_team_roster,
+)
 
 
 @pytest.fixture
