@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from scheduler.attendance.ingest import insert_statement, writer_for
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
 from scheduler.auth.principal import Principal
-from scheduler.auth.roles import Role
+from scheduler.auth.roles import OWN_DATA_ROLES
 from scheduler.csv_input import CsvReader, decode, shown
 from scheduler.db.base import MAX_ID, utcnow
 from scheduler.errors import (
@@ -400,7 +400,9 @@ def _authorise(
     assert principal is not None
     if principal.employee_id == employee.id:
         return "web", WEB_TOLERANCE
-    if principal.role == Role.AGENT or not principal.can_manage_department(employee.department_id):
+    if principal.role in OWN_DATA_ROLES or not principal.can_manage_department(
+        employee.department_id
+    ):
         raise PermissionDeniedError(
             f"role {principal.role.value} may not punch for employee {employee.id}",
             field="employee_id",

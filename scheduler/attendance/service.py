@@ -48,7 +48,7 @@ from scheduler.attendance.policy import (
     policy_version_for_month,
 )
 from scheduler.auth.principal import Principal
-from scheduler.auth.roles import Role
+from scheduler.auth.roles import OWN_DATA_ROLES, Role
 from scheduler.db.base import utcnow
 from scheduler.errors import NotFoundError
 from scheduler.leave.models import LeaveRequest
@@ -754,7 +754,7 @@ async def get_policy(
     """The policy judging ``month``, its stored row (None: the defaults), and every version."""
     department = await _department(session, actor, department_id)
     actor.require(
-        _can_read_attendance(actor, department.id) or actor.role == Role.AGENT,
+        _can_read_attendance(actor, department.id) or actor.role in OWN_DATA_ROLES,
         "read this department's attendance policy",
     )
     policy, row_id = await policy_for_month(session, department_id, month)

@@ -18,7 +18,8 @@ class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('agent', 'team_lead', 'supervisor', 'dept_manager', 'hr', 'gm', 'admin')",
+            "role IN ('agent', 'qa_inspector', 'team_lead', 'supervisor', 'dept_manager', 'hr', "
+            "'gm', 'admin')",
             name="role",
         ),
         CheckConstraint(

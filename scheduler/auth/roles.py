@@ -14,6 +14,9 @@ class Role(StrEnum):
     """The roles of DOMAIN.md, plus the system administrator."""
 
     AGENT = "agent"
+    #: 质检员: listens to calls; a member of the department's staff with an agent's own-data
+    #: rights (their shifts, leave, punches) and no scheduling rights (DOMAIN.md).
+    QA_INSPECTOR = "qa_inspector"
     TEAM_LEAD = "team_lead"
     SUPERVISOR = "supervisor"
     DEPT_MANAGER = "dept_manager"
@@ -23,7 +26,13 @@ class Role(StrEnum):
 
 
 #: Roles that must name the department they act in.
-DEPARTMENT_ROLES = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR, Role.DEPT_MANAGER})
+DEPARTMENT_ROLES = frozenset(
+    {Role.AGENT, Role.QA_INSPECTOR, Role.TEAM_LEAD, Role.SUPERVISOR, Role.DEPT_MANAGER}
+)
+
+#: Roles that see only their own records and their department's published rosters: staff
+#: without any say over the roster or anyone else's requests.
+OWN_DATA_ROLES = frozenset({Role.AGENT, Role.QA_INSPECTOR})
 
 #: Roles that see every department.
 ORGANISATION_ROLES = frozenset({Role.HR, Role.GM, Role.ADMIN})

@@ -117,7 +117,7 @@ async def create_user(session: AsyncSession, actor: Principal | None, data: NewU
     if actor is not None and actor.role != Role.ADMIN:
         allowed = (
             actor.role == Role.DEPT_MANAGER
-            and data.role in (Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR)
+            and data.role in STAFF_ROLES
             and data.department_id == actor.department_id
         )
         if not allowed:
@@ -221,7 +221,7 @@ def _require_acceptable(new: str) -> None:
 
 
 #: Roles whose passwords a department manager may reset (their own staff, not their peers).
-STAFF_ROLES = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.SUPERVISOR})
+STAFF_ROLES = frozenset({Role.AGENT, Role.QA_INSPECTOR, Role.TEAM_LEAD, Role.SUPERVISOR})
 
 
 async def reset_password(session: AsyncSession, actor: Principal, user_id: int, new: str) -> User:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.approvals import service as approvals
 from scheduler.auth.principal import Principal
-from scheduler.auth.roles import ORGANISATION_ROLES, Role
+from scheduler.auth.roles import ORGANISATION_ROLES, OWN_DATA_ROLES, Role
 from scheduler.db.base import utcnow
 from scheduler.errors import (
     ConflictError,
@@ -436,7 +436,7 @@ async def list_leave(
     stmt = select(LeaveRequest)
     if actor.role in ORGANISATION_ROLES:
         pass
-    elif actor.role == Role.AGENT:
+    elif actor.role in OWN_DATA_ROLES:
         stmt = stmt.where(LeaveRequest.employee_id == (actor.employee_id or -1))
     else:
         stmt = stmt.where(

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.auth.principal import Principal
-from scheduler.auth.roles import Role
+from scheduler.auth.roles import OWN_DATA_ROLES
 from scheduler.errors import NotFoundError, PermissionDeniedError, ValidationFailedError
 from scheduler.org.models import Department, Team
 from scheduler.people.models import Employee
@@ -523,7 +523,7 @@ def compose_view(
 
 
 def _agent_may_read(actor: Principal, roster: Roster) -> bool:
-    return actor.role == Role.AGENT and actor.department_id == roster.department_id
+    return actor.role in OWN_DATA_ROLES and actor.department_id == roster.department_id
 
 
 async def readable_roster(session: AsyncSession, actor: Principal, roster_id: int) -> Roster:
@@ -618,7 +618,7 @@ def for_viewer(view: RosterView, actor: Principal) -> RosterView:
     "sick" on a colleague's day is health information the department keeps to managers and HR.
     An agent's own row keeps its types.
     """
-    if actor.role != Role.AGENT:
+    if actor.role not in OWN_DATA_ROLES:
         return view
     people = [
         row
@@ -639,14 +639,14 @@ async def view_version(
 ) -> RosterView:
     """The view of version ``number`` of a roster, for the caller."""
     roster, version = await readable_version(session, actor, roster_id, number)
-    view = await load_view(session, roster, version, violations=actor.role != Role.AGENT)
+    view = await load_view(session, roster, version, violations=actor.role not in OWN_DATA_ROLES)
     return for_viewer(view, actor)
 
 
 async def view_current(session: AsyncSession, actor: Principal, roster_id: int) -> RosterView:
     """The view of a roster's current version (see :func:`current_version`)."""
     roster, version = await current_version(session, actor, roster_id)
-    view = await load_view(session, roster, version, violations=actor.role != Role.AGENT)
+    view = await load_view(session, roster, version, violations=actor.role not in OWN_DATA_ROLES)
     return for_viewer(view, actor)
 
 

@@ -102,3 +102,58 @@ def test_round_trip(fresh_url: str) -> None:
     assert _inspect(fresh_url, current_revisions) == head_revisions()
     assert model_tables <= _inspect(fresh_url, _tables)
     assert _inspect(fresh_url, _differences) == []
+
+
+def _exec(url: str, *statements: str) -> list[Any]:
+    """Run statements in one committed transaction; the last one's rows are returned."""
+
+    def run(conn: Connection) -> list[Any]:
+        rows: list[Any] = []
+        for statement in statements:
+            result = conn.exec_driver_sql(statement)
+            rows = list(result) if result.returns_rows else []
+        conn.commit()
+        return rows
+
+    return list(_inspect(url, run))
+
+
+def test_qa_inspector_role_keeps_users_and_what_points_at_them(fresh_url: str) -> None:
+    """Widening the role check must not recreate ``users``: on SQLite a recreate deletes every
+    delegation (ON DELETE CASCADE) and forgets every actor (SET NULL) of the existing rows."""
+    upgrade(fresh_url, "c8e1f4a7b2d5")
+    _exec(
+        fresh_url,
+        "INSERT INTO organisations (id, name, created_at, updated_at) VALUES (1, 'Org', '2026-11-01 00:00:00+00', "
+        "'2026-11-01 00:00:00+00')",
+        "INSERT INTO departments (id, organisation_id, code, name, timezone, country, "
+        "created_at, updated_at) VALUES (1, 1, 'CS', 'Customer service', 'Asia/Shanghai', 'CN', "
+        "'2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00')",
+        "INSERT INTO users (id, username, password_hash, display_name, role, department_id, "
+        "active, created_at, updated_at) VALUES (1, 'boss', 'x', 'Boss', 'dept_manager', 1, "
+        "true, '2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00'), (2, 'lead', 'x', 'Lead', 'team_lead', 1, true, '2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00')",
+        "INSERT INTO approval_delegations (id, delegator_id, delegate_id, role, department_id, "
+        "start_date, end_date, created_at, updated_at) VALUES (1, 1, 2, 'dept_manager', 1, "
+        "'2026-11-01', '2026-11-30', '2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00')",
+    )
+    upgrade(fresh_url)
+    _exec(
+        fresh_url,
+        "INSERT INTO users (id, username, password_hash, display_name, role, department_id, "
+        "active, created_at, updated_at) VALUES (3, 'qa', 'x', 'QA', 'qa_inspector', 1, true, "
+        "'2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00')",
+    )
+    assert _exec(fresh_url, "SELECT id, delegator_id, delegate_id FROM approval_delegations") == [
+        (1, 1, 2)
+    ]
+    with pytest.raises(Exception, match=r"(?i)check"):
+        _exec(
+            fresh_url,
+            "INSERT INTO users (id, username, password_hash, display_name, role, department_id, "
+            "active, created_at, updated_at) VALUES (4, 'x', 'x', 'X', 'janitor', 1, true, "
+            "'2026-11-01 00:00:00+00', '2026-11-01 00:00:00+00')",
+        )
+
+    downgrade(fresh_url, "c8e1f4a7b2d5")
+    assert _exec(fresh_url, "SELECT role FROM users WHERE id = 3") == [("agent",)]
+    assert _exec(fresh_url, "SELECT count(*) FROM approval_delegations") == [(1,)]
