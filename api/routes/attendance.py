@@ -21,6 +21,7 @@ from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import sessionmaker_of
+from api.openapi_extra import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, file_operation, upload_operation
 from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.attendance import (
     BatchOut,
@@ -171,6 +172,11 @@ async def create_punch(
     status_code=200,
     raises=[PermissionDeniedException, UnprocessableProblem],
     request_max_body_size=punches.MAX_BATCH_BYTES + 1024,
+    operation_class=upload_operation(
+        "The rows: a JSON array of objects, or CSV with a header row (same columns)",
+        "application/json",
+        CSV_MEDIA_TYPE,
+    ),
 )
 async def upload_punches(
     principal: NamedDependency[Principal],
@@ -233,6 +239,11 @@ async def device_punch(
     exclude_from_auth=True,
     raises=[PermissionDeniedException, UnprocessableProblem],
     request_max_body_size=punches.MAX_BATCH_BYTES + 1024,
+    operation_class=upload_operation(
+        "The rows: a JSON array of objects, or CSV with a header row (same columns)",
+        "application/json",
+        CSV_MEDIA_TYPE,
+    ),
 )
 async def device_upload(
     db_session: NamedDependency[AsyncSession],
@@ -659,6 +670,11 @@ async def revoke_device(
     tags=["attendance"],
     summary="HR's monthly attendance export (CSV or XLSX), streamed",
     raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
+    operation_class=file_operation(
+        "The month's attendance as a file: XLSX by default, CSV (one sheet) with format=csv",
+        XLSX_MEDIA_TYPE,
+        CSV_MEDIA_TYPE,
+    ),
 )
 async def export_attendance(
     month: FromQuery[str],
@@ -701,7 +717,7 @@ async def export_attendance(
                 yield block
 
     # Litestar appends "; charset=utf-8" to text/ types itself (naming it here doubled it).
-    media = exports.XLSX_MEDIA_TYPE if format == "xlsx" else "text/csv"
+    media = XLSX_MEDIA_TYPE if format == "xlsx" else CSV_MEDIA_TYPE
     name = exports.filename(spec, format, sheet)
     return Stream(
         body(),

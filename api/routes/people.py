@@ -11,6 +11,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.openapi_extra import CSV_MEDIA_TYPE, upload_operation
 from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.base import PageOut
 from api.schemas.people import (
@@ -216,6 +217,10 @@ async def update_employee(
     status_code=201,
     raises=[PermissionDeniedException, UnprocessableProblem],
     request_max_body_size=csv_import.MAX_BYTES + 1024,
+    operation_class=upload_operation(
+        "The CSV file itself (UTF-8 or GB18030), one employee per row after a header row",
+        CSV_MEDIA_TYPE,
+    ),
 )
 async def import_employees(
     department_id: FromPath[int],

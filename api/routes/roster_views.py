@@ -19,6 +19,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.openapi_extra import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, file_operation
 from api.problems import UnprocessableProblem
 from api.schemas.query import choice, require_one_of
 from api.schemas.roster_views import (
@@ -32,10 +33,8 @@ from scheduler.auth.principal import Principal
 from scheduler.rosters import exports, ical, views
 from scheduler.settings import Settings
 
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Litestar adds ``; charset=utf-8`` to every ``text/`` type itself: naming it here doubled it.
 ICS_MEDIA_TYPE = "text/calendar"
-CSV_MEDIA_TYPE = "text/csv"
 EXPORT_FORMATS = ("csv", "xlsx")
 ExportFormat = Annotated[str, choice("file format", EXPORT_FORMATS)]
 #: Pages and files show who works when: never kept by shared caches.
@@ -104,7 +103,11 @@ async def get_roster_diff(
     tags=["rosters"],
     summary="Download a roster version as CSV or XLSX",
     raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
-    media_type=XLSX_MEDIA_TYPE,  # the default format; format=csv answers text/csv
+    operation_class=file_operation(
+        "The roster version as a file: XLSX by default, CSV with format=csv",
+        XLSX_MEDIA_TYPE,
+        CSV_MEDIA_TYPE,
+    ),
 )
 async def export_roster(
     roster_id: FromPath[int],

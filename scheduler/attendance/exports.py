@@ -63,7 +63,6 @@ from scheduler.org.models import Department
 LANGS = ("en", "zh")
 FORMATS = ("csv", "xlsx")
 SHEETS = ("summary", "detail")
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 READ_BLOCK = 256 * 1024
 CSV_FLUSH = 64 * 1024
 #: Excel number formats of the detail's date and wall-clock time cells.

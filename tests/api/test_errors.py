@@ -264,5 +264,12 @@ async def test_openapi_says_what_jobs_and_exports_really_answer(client: Client) 
         assert "202" in doc["paths"][path]["post"]["responses"], path
         assert "201" not in doc["paths"][path]["post"]["responses"], path
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    path = "/rosters/{roster_id}/versions/{number}/export"
-    assert xlsx in doc["paths"][path]["get"]["responses"]["200"]["content"]
+    # Both exports answer a file in either format, never JSON: a generated client must not
+    # try to parse a spreadsheet.
+    for path in ("/rosters/{roster_id}/versions/{number}/export", "/attendance/export"):
+        content = doc["paths"][path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {xlsx, "text/csv"}, path
+        assert content[xlsx]["schema"] == {"type": "string", "format": "binary"}
+    # The uploads read their raw body; the document still says what they take.
+    for path in ("/departments/{department_id}/employees/import", "/attendance/punches/batch"):
+        assert "text/csv" in doc["paths"][path]["post"]["requestBody"]["content"], path
