@@ -30,7 +30,8 @@ What payroll relies on (the payroll audit):
 ``lang=zh`` is Chinese throughout, headers and coded values alike (status, leave types, missing
 punches, the rules), since the sheet goes to people who read Chinese. In the XLSX, dates and times
 are real Excel date cells with a number format and figures are numbers, so HR can sort, filter and
-compute with them; the CSV carries the same as text.
+compute with them; the CSV carries the same as text. A name or staff number that starts like a
+formula (``=HYPERLINK(...)``) stays text in both (``scheduler.spreadsheets``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from scheduler.attendance.derive import (
 from scheduler.attendance.policy import Policy, PolicyVersion, Tier
 from scheduler.attendance.service import PersonMonth, iter_department, leave_types_of
 from scheduler.org.models import Department
+from scheduler.spreadsheets import XLSX_OPTIONS, csv_row
 
 LANGS = ("en", "zh")
 FORMATS = ("csv", "xlsx")
@@ -467,9 +469,9 @@ async def csv_stream(
         writer.writerow(detail_header(spec.lang))
     async for department, pm in _people(session, spec):
         if sheet == "summary":
-            writer.writerow(summary_row(pm, department, leave_types, spec.lang))
+            writer.writerow(csv_row(summary_row(pm, department, leave_types, spec.lang)))
         else:
-            writer.writerows(detail_row(pm, department, d, spec.lang) for d in pm.days)
+            writer.writerows(csv_row(detail_row(pm, department, d, spec.lang)) for d in pm.days)
         if buffer.tell() >= CSV_FLUSH:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -482,7 +484,7 @@ class _Workbook:
 
     def __init__(self, path: str, tmpdir: str, spec: ExportSpec, leave_types: list[str]) -> None:
         self.book = xlsxwriter.Workbook(
-            path, {"constant_memory": True, "tmpdir": tmpdir, "in_memory": False}
+            path, {"constant_memory": True, "tmpdir": tmpdir, "in_memory": False, **XLSX_OPTIONS}
         )
         bold = self.book.add_format({"bold": True})
         self.date_format = self.book.add_format({"num_format": DATE_FORMAT})

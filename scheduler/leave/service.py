@@ -410,8 +410,13 @@ async def todays(session: AsyncSession, leaves: Sequence[LeaveRequest]) -> dict[
 
 
 def certificate_status(leave: LeaveRequest, today: dt.date) -> str | None:
-    """None (not needed), ``attached``, ``missing`` (not yet due) or ``overdue``."""
-    if leave.certificate_due is None:
+    """None (not needed), ``attached``, ``missing`` (not yet due) or ``overdue``.
+
+    Leave that was withdrawn, rejected or cancelled never happened, so no certificate is owed for
+    it: a phone must not tell the person to bring one, nor the manager's "who owes a certificate"
+    list chase them for it.
+    """
+    if leave.certificate_due is None or leave.status not in ACTIVE_STATUSES:
         return None
     if leave.certificate_ref:
         return "attached"
@@ -458,8 +463,10 @@ async def list_leave(
     if end is not None:
         stmt = stmt.where(LeaveRequest.start_date <= end)
     if certificate_missing is not None:
-        missing = and_(
-            LeaveRequest.certificate_due.is_not(None), LeaveRequest.certificate_ref.is_(None)
+        missing = and_(  # as certificate_status: only leave that still holds its dates
+            LeaveRequest.certificate_due.is_not(None),
+            LeaveRequest.certificate_ref.is_(None),
+            LeaveRequest.status.in_(ACTIVE_STATUSES),
         )
         stmt = stmt.where(missing if certificate_missing else ~missing)
     total = int(await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)

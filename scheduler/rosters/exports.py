@@ -20,6 +20,7 @@ from typing import Any
 import xlsxwriter
 
 from scheduler.rosters.views import GridCell, PersonRow, RosterView, handover_gap
+from scheduler.spreadsheets import XLSX_OPTIONS, csv_row
 
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WEEKDAYS_ZH = ("一", "二", "三", "四", "五", "六", "日")
@@ -66,16 +67,18 @@ def to_csv(view: RosterView) -> bytes:
     for person in view.people:
         c = person.counts
         writer.writerow(
-            [
-                person.staff_no,
-                person.name,
-                person.team_name or "",
-                *(cell_text(cell) for cell in person.cells),
-                c.working_days,
-                c.late_shifts,
-                c.weekend_days,
-                c.holiday_days,
-            ]
+            csv_row(
+                [
+                    person.staff_no,
+                    person.name,
+                    person.team_name or "",
+                    *(cell_text(cell) for cell in person.cells),
+                    c.working_days,
+                    c.late_shifts,
+                    c.weekend_days,
+                    c.holiday_days,
+                ]
+            )
         )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
@@ -295,7 +298,7 @@ def to_xlsx(view: RosterView) -> bytes:
     with tempfile.TemporaryDirectory(prefix="rota-xlsx-") as tmp:
         path = Path(tmp) / "roster.xlsx"
         book = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "tmpdir": tmp, "in_memory": False}
+            str(path), {"constant_memory": True, "tmpdir": tmp, "in_memory": False, **XLSX_OPTIONS}
         )
         book.set_properties({"title": f"{view.scope_label} {view.month:%Y-%m}", "author": "rota"})
         formats = _Formats(book, view)

@@ -5,7 +5,10 @@ calendar apps cannot send a login. Rotating the token is how a person (or their 
 a URL that leaked. Events carry the department's zone as TZID with a matching VTIMEZONE, so a
 phone in another zone still shows 08:30 Shanghai time correctly; the late shift 15:00-24:00 ends
 at 00:00 of the next date. UIDs are the employee and the date, so when a new version is published
-the phone updates the same event instead of adding a duplicate.
+the phone updates the same event instead of adding a duplicate. SEQUENCE only ever grows for a UID
+(RFC 5545 3.8.7.4): a calendar that already holds an event with the same UID and SEQUENCE keeps
+its copy, so half-day leave approved or cancelled, which moves an event's times without a new
+roster version, bumps it too (see :func:`half_day_revisions`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.auth.principal import Principal
 from scheduler.errors import NotFoundError
+from scheduler.leave.models import LeaveRequest
 from scheduler.org.models import Department
 from scheduler.people.models import Employee
 from scheduler.rosters import store
@@ -85,10 +89,13 @@ def build_feed(
     cells: list[store.PublishedCell],
     now: dt.datetime,
     halves: Mapping[dt.date, list[HalfDay]] | None = None,
+    revisions: Mapping[dt.date, int] | None = None,
 ) -> bytes:
     """The VCALENDAR for a person's published cells: shifts with times, leave as all-day events.
 
-    A shift with approved half-day leave is the half worked, its summary naming the leave.
+    A shift with approved half-day leave is the half worked, its summary naming the leave. An
+    event's SEQUENCE is its cell's version number plus ``revisions`` of that date (changes made
+    outside roster versions), so it grows whenever the event does.
     """
     cal = icalendar.Calendar()
     cal.add("prodid", "-//rota//roster feed//EN")
@@ -104,7 +111,7 @@ def build_feed(
         event = icalendar.Event()
         event.add("uid", _event_uid(employee.id, cell.date))
         event.add("dtstamp", stamp)
-        event.add("sequence", cell.version_number)
+        event.add("sequence", cell.version_number + (revisions or {}).get(cell.date, 0))
         taken = (halves or {}).get(cell.date, []) if cell.shift_code is not None else []
         part = None
         if cell.shift_code is not None and cell.shift is not None:
@@ -159,4 +166,30 @@ async def feed_for_token(session: AsyncSession, token: str, now: dt.datetime) ->
     )
     first, last = today - dt.timedelta(days=DAYS_BACK), today + dt.timedelta(days=DAYS_AHEAD)
     halves = await half_days(session, employee.id, first, last)
-    return build_feed(employee, department, cells, now, halves)
+    revisions = await half_day_revisions(session, employee.id, first, last)
+    return build_feed(employee, department, cells, now, halves, revisions)
+
+
+async def half_day_revisions(
+    session: AsyncSession, employee_id: int, first: dt.date, last: dt.date
+) -> dict[dt.date, int]:
+    """By date, how often half-day leave changed the day's event without a new roster version.
+
+    Half-day leave is not a roster fact (no new version), yet approving it shortens the shift's
+    event and cancelling it lengthens it again. Each counts once: an approved request 1, a
+    cancelled one 2 (only approved leave is cancelled; pending leave is withdrawn and never
+    showed). Counts only grow, so the SEQUENCE built on them does too.
+    """
+    rows = await session.execute(
+        select(LeaveRequest.start_date, LeaveRequest.status).where(
+            LeaveRequest.employee_id == employee_id,
+            LeaveRequest.half.is_not(None),
+            LeaveRequest.status.in_(("approved", "cancelled")),
+            LeaveRequest.start_date >= first,
+            LeaveRequest.start_date <= last,
+        )
+    )
+    out: dict[dt.date, int] = {}
+    for day, status in rows.all():
+        out[day] = out.get(day, 0) + (2 if status == "cancelled" else 1)
+    return out
