@@ -50,6 +50,8 @@ from scheduler.attendance.models import AttendanceDevice, CorrectionRequest, Pun
 from scheduler.attendance.service import PersonMonth
 from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
+from scheduler.org.models import Department
+from scheduler.people.models import Employee
 from scheduler.rosters.store import month_end, parse_month
 
 DeviceAuthorization = Annotated[
@@ -371,10 +373,20 @@ async def get_correction_request(
 # ---------------------------------------------------------------- derived attendance
 
 
-def month_out(pm: PersonMonth, month: dt.date, policy_id: int | None) -> MonthOut:
-    """Public view of a derived month."""
+async def _zone_of(session: AsyncSession, employee_id: int) -> str | None:
+    """The employee's department's zone (both rows are already in the session's identity map)."""
+    employee = await session.get(Employee, employee_id)
+    department = await session.get(Department, employee.department_id) if employee else None
+    return department.timezone if department else None
+
+
+def month_out(
+    pm: PersonMonth, month: dt.date, policy_id: int | None, timezone: str | None = None
+) -> MonthOut:
+    """Public view of a derived month (``timezone``: the department's, for the days' times)."""
     s = pm.summary
     return MonthOut(
+        timezone=timezone,
         employee_id=pm.person.id,
         staff_no=pm.person.staff_no,
         name=pm.person.name,
@@ -475,7 +487,7 @@ async def employee_attendance(
     """
     first = parse_month(month)
     pm, _, policy_id = await service.employee_month(db_session, principal, employee_id, first)
-    return month_out(pm, first, policy_id)
+    return month_out(pm, first, policy_id, await _zone_of(db_session, employee_id))
 
 
 @get(
@@ -496,7 +508,7 @@ async def my_attendance(
     pm, _, policy_id = await service.employee_month(
         db_session, principal, principal.employee_id, first
     )
-    return month_out(pm, first, policy_id)
+    return month_out(pm, first, policy_id, await _zone_of(db_session, principal.employee_id))
 
 
 # ---------------------------------------------------------------- policy

@@ -236,7 +236,9 @@ class MonthOut(Output):
     """A person's derived month: days, summary and the policy version that judged it.
 
     ``hire_date`` and ``left_on`` (the last working day) bound the days judged; days outside
-    are ``not_employed``.
+    are ``not_employed``. The days' instants (scheduled start and end, first in, last out) are
+    UTC; ``timezone`` is the department's IANA zone, the wall clock shifts are set in, so an app
+    shows 15:00-24:00 as the roster says, wherever the phone is.
     """
 
     employee_id: int
@@ -248,6 +250,7 @@ class MonthOut(Output):
     days: list[DayOut]
     hire_date: dt.date | None = None
     left_on: dt.date | None = None
+    timezone: str | None = None
 
 
 class PolicyIn(Input):

@@ -5,6 +5,7 @@
   calendar that already held it (same UID, same SEQUENCE) kept the old times.
 * A withdrawn (or cancelled, rejected) sick leave of 2+ days still said ``certificate: missing``
   with a due date, and stayed in the manager's ``certificate_missing=true`` list.
+* ``/me/attendance`` gave UTC instants and no zone to show them in.
 * A name or staff number typed as ``=HYPERLINK(...)`` became a live formula in HR's XLSX export
   (and in the roster's), and a formula Excel runs in the CSVs.
 """
@@ -175,3 +176,19 @@ async def test_attendance_export_keeps_formula_like_names_as_text(
         mine = [row for row in rows if row[1].endswith(FORMULA_NAME)]
         assert mine, sheet_name
         assert all(row[:2] == ["'=1+2", "'" + FORMULA_NAME] for row in mine)
+
+
+async def test_my_attendance_names_the_zone_its_times_are_read_in(
+    client: Client, world: World
+) -> None:
+    """The days' instants are UTC; a phone needs the department's zone to show 15:00-24:00."""
+    month = f"{local_today('Asia/Shanghai'):%Y-%m}"
+    r = await client.get("/me/attendance", params={"month": month}, headers=world.headers("agent"))
+    assert r.status_code == 200, r.text
+    assert r.json()["timezone"] == "Asia/Shanghai"
+    agent = world.employees["agent"].id
+    r = await client.get(
+        f"/attendance/employees/{agent}", params={"month": month}, headers=world.headers("hr")
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["timezone"] == "Asia/Shanghai"
