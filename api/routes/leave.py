@@ -26,6 +26,7 @@ from api.schemas.leave import (
     LeaveTypeOut,
 )
 from api.schemas.query import Limit, Offset, choice, require_one_of
+from scheduler.approvals import service as approvals
 from scheduler.approvals.service import Idempotency
 from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
@@ -38,8 +39,11 @@ Status = Annotated[str | None, choice("only requests in this status", LEAVE_STAT
 TypeCode = Annotated[str | None, choice("only this leave type", list(types.DEFAULT_TYPES))]
 
 
-def leave_out(leave: LeaveRequest, today: dt.date) -> LeaveOut:
-    """Public view of a leave request (certificate state as of the department's today)."""
+def leave_out(leave: LeaveRequest, today: dt.date, waiting_for: str | None = None) -> LeaveOut:
+    """Public view of a leave request (certificate state as of the department's today).
+
+    ``waiting_for``: the role whose decision the request waits on, while it is pending.
+    """
     certificate = service.certificate_status(leave, today)
     return LeaveOut(
         id=leave.id,
@@ -61,6 +65,7 @@ def leave_out(leave: LeaveRequest, today: dt.date) -> LeaveOut:
         certificate_due=leave.certificate_due,
         certificate_ref=leave.certificate_ref,
         approval_id=leave.approval_id,
+        waiting_for=waiting_for,
         roster_versions=list(leave.roster_versions),
         shortfall=list(leave.shortfall),
         created_at=leave.created_at,
@@ -68,7 +73,9 @@ def leave_out(leave: LeaveRequest, today: dt.date) -> LeaveOut:
 
 
 async def _one(session: AsyncSession, leave: LeaveRequest) -> LeaveOut:
-    return leave_out(leave, (await service.todays(session, [leave]))[leave.department_id])
+    today = (await service.todays(session, [leave]))[leave.department_id]
+    waiting = await approvals.waiting_for(session, [leave.approval_id])
+    return leave_out(leave, today, waiting.get(leave.approval_id or 0))
 
 
 @post(
@@ -147,7 +154,8 @@ async def list_leave(
         offset=offset,
     )
     today = await service.todays(db_session, rows)
-    items = [leave_out(r, today[r.department_id]) for r in rows]
+    waiting = await approvals.waiting_for(db_session, [r.approval_id for r in rows])
+    items = [leave_out(r, today[r.department_id], waiting.get(r.approval_id or 0)) for r in rows]
     return PageOut(items=items, total=total, limit=limit, offset=offset)
 
 

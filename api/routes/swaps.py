@@ -15,6 +15,7 @@ from api.problems import ConflictProblem, UnprocessableProblem
 from api.schemas.headers import IdempotencyKey
 from api.schemas.query import Limit, Offset, choice, require_one_of
 from api.schemas.swaps import SwapIn, SwapOut, SwapResponseIn
+from scheduler.approvals import service as approvals
 from scheduler.approvals.service import Idempotency
 from scheduler.auth.principal import Principal
 from scheduler.swaps import service
@@ -23,7 +24,24 @@ from scheduler.swaps.models import SWAP_STATUSES, SwapRequest
 Status = Annotated[str | None, choice("only swaps in this status", SWAP_STATUSES)]
 
 
-def swap_out(s: SwapRequest, details: dict[str, Any] | None = None) -> SwapOut:
+async def _waiting(session: AsyncSession, swaps: list[SwapRequest]) -> dict[int, str]:
+    """Who must act next on each open swap: the colleague, then the approval's current role."""
+    roles = await approvals.waiting_for(session, [s.approval_id for s in swaps])
+    out = {s.id: "colleague" for s in swaps if s.status == "proposed"}
+    out.update({s.id: roles[s.approval_id] for s in swaps if s.approval_id in roles})
+    return out
+
+
+async def swap_answer(
+    session: AsyncSession, s: SwapRequest, details: dict[str, Any] | None = None
+) -> SwapOut:
+    """:func:`swap_out` with who must act next."""
+    return swap_out(s, details, (await _waiting(session, [s])).get(s.id))
+
+
+def swap_out(
+    s: SwapRequest, details: dict[str, Any] | None = None, waiting_for: str | None = None
+) -> SwapOut:
     """Public view of a swap (with fresh checks when given)."""
     return SwapOut(
         id=s.id,
@@ -39,6 +57,7 @@ def swap_out(s: SwapRequest, details: dict[str, Any] | None = None) -> SwapOut:
         status=s.status,
         response_note=s.response_note,
         approval_id=s.approval_id,
+        waiting_for=waiting_for,
         violations=list((details or {}).get("violations", s.violations)),
         problems=list((details or {}).get("problems", [])),
         roster_versions=list(s.roster_versions),
@@ -72,9 +91,11 @@ async def propose_swap(
     proposed = await service.propose(db_session, principal, request, idem)
     if proposed.replayed:
         return Response(
-            swap_out(proposed.swap), status_code=200, headers={"Idempotent-Replayed": "true"}
+            await swap_answer(db_session, proposed.swap),
+            status_code=200,
+            headers={"Idempotent-Replayed": "true"},
         )
-    return Response(swap_out(proposed.swap), status_code=201)
+    return Response(await swap_answer(db_session, proposed.swap), status_code=201)
 
 
 @get("/swaps", tags=["swaps"], raises=[UnprocessableProblem])
@@ -93,7 +114,8 @@ async def list_swaps(
     rows = await service.list_swaps(
         db_session, principal, status=status, limit=limit, offset=offset
     )
-    return [swap_out(s) for s in rows]
+    waiting = await _waiting(db_session, rows)
+    return [swap_out(s, None, waiting.get(s.id)) for s in rows]
 
 
 @get("/swaps/{swap_id:int}", tags=["swaps"], raises=[NotFoundException])
@@ -104,7 +126,7 @@ async def get_swap(
 ) -> SwapOut:
     """A swap, re-checked against the roster as it is now."""
     swap = await service.get_swap(db_session, principal, swap_id)
-    return swap_out(swap, await service.swap_details(db_session, swap))
+    return await swap_answer(db_session, swap, await service.swap_details(db_session, swap))
 
 
 @post("/swaps/{swap_id:int}/accept", tags=["swaps"], status_code=200, raises=_RAISES)
@@ -115,9 +137,8 @@ async def accept_swap(
     db_session: NamedDependency[AsyncSession],
 ) -> SwapOut:
     """The colleague agrees; the department manager's approval opens (``approval_id``)."""
-    return swap_out(
-        await service.respond(db_session, principal, swap_id, accept=True, note=data.note)
-    )
+    swap = await service.respond(db_session, principal, swap_id, accept=True, note=data.note)
+    return await swap_answer(db_session, swap)
 
 
 @post("/swaps/{swap_id:int}/decline", tags=["swaps"], status_code=200, raises=_RAISES)
@@ -128,9 +149,8 @@ async def decline_swap(
     db_session: NamedDependency[AsyncSession],
 ) -> SwapOut:
     """The colleague says no; the shifts are free for another swap."""
-    return swap_out(
-        await service.respond(db_session, principal, swap_id, accept=False, note=data.note)
-    )
+    swap = await service.respond(db_session, principal, swap_id, accept=False, note=data.note)
+    return await swap_answer(db_session, swap)
 
 
 @post("/swaps/{swap_id:int}/withdraw", tags=["swaps"], status_code=200, raises=_RAISES)
@@ -140,7 +160,7 @@ async def withdraw_swap(
     db_session: NamedDependency[AsyncSession],
 ) -> SwapOut:
     """The proposer takes the swap back (before or after the colleague accepted)."""
-    return swap_out(await service.withdraw(db_session, principal, swap_id))
+    return await swap_answer(db_session, await service.withdraw(db_session, principal, swap_id))
 
 
 ROUTES = [propose_swap, list_swaps, get_swap, accept_swap, decline_swap, withdraw_swap]

@@ -55,6 +55,8 @@ class LeaveOut(Output):
     certificate_due: dt.date | None
     certificate_ref: str | None
     approval_id: int | None
+    #: The role that must decide next (``dept_manager``, ``hr``, ``gm``) while pending.
+    waiting_for: str | None
     roster_versions: list[dict[str, Any]]
     shortfall: list[dict[str, Any]]
     created_at: dt.datetime

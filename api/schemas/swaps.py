@@ -39,6 +39,8 @@ class SwapOut(Output):
     status: str
     response_note: str | None
     approval_id: int | None
+    #: Who must act next while the swap is open: ``colleague``, then ``dept_manager``.
+    waiting_for: str | None
     violations: list[dict[str, Any]]
     problems: list[str]
     roster_versions: list[dict[str, Any]]

@@ -148,6 +148,29 @@ async def steps_of(
     return list((await session.scalars(stmt)).all())
 
 
+async def waiting_for(
+    session: AsyncSession, request_ids: Sequence[int | None]
+) -> dict[int, str]:
+    """The role each still-pending request waits on (its current step), by request id.
+
+    A phone app shows "waiting for HR" from the leave or swap answer itself; requests that are
+    decided, withdrawn or cancelled are absent (nobody must act).
+    """
+    ids = {i for i in request_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ApprovalStep.request_id, ApprovalStep.role)
+        .join(ApprovalRequest, ApprovalRequest.id == ApprovalStep.request_id)
+        .where(
+            ApprovalStep.request_id.in_(ids),
+            ApprovalStep.status == "pending",
+            ApprovalRequest.status == "pending",
+        )
+    )
+    return {request_id: role for request_id, role in rows.tuples()}
+
+
 async def events_of(session: AsyncSession, request_id: int) -> list[ApprovalEvent]:
     """The audit trail of a request, oldest first."""
     stmt = (

@@ -80,6 +80,9 @@ async def test_five_day_leave_climbs_manager_hr_gm_in_order(
     )
     assert r.status_code == 201, r.text
     aid = r.json()["approval_id"]
+    leave_id = r.json()["id"]
+    # The agent's phone shows who must act next, from the leave itself.
+    assert r.json()["waiting_for"] == "dept_manager"
     body = (await client.get(f"/approvals/{aid}", headers=world.headers("hr"))).json()
     assert [s["role"] for s in body["steps"]] == ["dept_manager", "hr", "gm"]
     assert body["days"] == 5
@@ -97,7 +100,11 @@ async def test_five_day_leave_climbs_manager_hr_gm_in_order(
     assert (await decide(client, world, "manager", aid)).json()["current_step"] == 1
     assert_problem(await decide(client, world, "manager", aid), 403)  # not HR
     assert_problem(await decide(client, world, "gm", aid), 409)
+    mine = (await client.get(f"/leave-requests/{leave_id}", headers=world.headers("agent"))).json()
+    assert mine["waiting_for"] == "hr"
     assert (await decide(client, world, "hr", aid)).json()["current_step"] == 2
+    listed = await client.get("/leave-requests", headers=world.headers("agent"))
+    assert [item["waiting_for"] for item in listed.json()["items"]] == ["gm"]
     final = await decide(client, world, "gm", aid, comment="ok")
     assert final.status_code == 200, final.text
     assert final.json()["status"] == "approved"
@@ -106,6 +113,8 @@ async def test_five_day_leave_climbs_manager_hr_gm_in_order(
         world.users[w].id for w in ("manager", "hr", "gm")
     ]
     assert await event_count(sessionmaker, aid, "approve") == 3
+    mine = (await client.get(f"/leave-requests/{leave_id}", headers=world.headers("agent"))).json()
+    assert (mine["status"], mine["waiting_for"]) == ("approved", None)
     hr_all = await client.get("/approvals", params={"view": "all"}, headers=world.headers("hr"))
     assert hr_all.json()["total"] == 1
     assert_problem(

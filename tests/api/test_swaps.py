@@ -42,6 +42,7 @@ async def test_swap_proposed_accepted_approved_changes_the_roster(
     swap = r.json()
     assert (swap["status"], swap["shift"], swap["colleague_shift"]) == ("proposed", "early", "late")
     assert swap["violations"] == []
+    assert swap["waiting_for"] == "colleague"
     # The same shift cannot be in a second open swap.
     assert_problem(await _propose(client, world, a, b, d), 409)
     # Only the colleague answers; the manager cannot approve before they accept.
@@ -53,6 +54,7 @@ async def test_swap_proposed_accepted_approved_changes_the_roster(
     assert acc.status_code == 200, acc.text
     aid = acc.json()["approval_id"]
     assert acc.json()["status"] == "accepted"
+    assert acc.json()["waiting_for"] == "dept_manager"
     # Neither party approves; the manager does.
     assert_problem(await decide(client, world, f"u{a}", aid), 403)
     assert_problem(await decide(client, world, f"u{b}", aid), 403)
@@ -66,7 +68,7 @@ async def test_swap_proposed_accepted_approved_changes_the_roster(
     assert after_version.origin == "swap"
     assert (cells[(a, d)], cells[(b, d)]) == ("late", "early")
     got = (await client.get(f"/swaps/{swap['id']}", headers=world.headers(f"u{a}"))).json()
-    assert got["status"] == "approved"
+    assert (got["status"], got["waiting_for"]) == ("approved", None)
     assert got["roster_versions"] == [{"roster_id": roster_id, "number": after_version.number}]
     # The old version is superseded, not changed.
     async with sessionmaker() as s:
