@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api import deps
 from api.problems import EXCEPTION_HANDLERS, problem_details_plugin
+from api.request import RotaRequest, check_parameters
 from api.request_log import RequestLogMiddleware
 from api.routes import auth, health
 from api.security import make_jwt_auth
@@ -153,6 +154,9 @@ def create_app(
         },
         on_app_init=[jwt_auth.on_app_init],
         plugins=[problem_details_plugin()],
+        # Unreadable JSON, NUL and integers beyond 64 bits: 400s naming the field (api/request.py).
+        request_class=RotaRequest,
+        before_request=check_parameters,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
         stores=StoreRegistry(default_factory=lambda _name: _rate_limit_store(settings)),

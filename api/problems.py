@@ -153,6 +153,62 @@ def _body_shape_error(exc: HTTPException) -> list[dict[str, Any]] | None:
     return [{"field": field, "source": source, "message": message}]
 
 
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+_PATH_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+def _missing_parameter(detail: str) -> list[dict[str, Any]]:
+    """Litestar says "Missing required query parameter 'month' ..." in prose only: list it."""
+    return [
+        {"field": name, "source": source, "message": "is required"}
+        for source, name in _MISSING_PARAMETER.findall(detail)
+    ]
+
+
+def _parses(parser: Any, text: str) -> bool:
+    try:
+        parser(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _mistyped_path(request: Request[Any, Any, Any]) -> list[dict[str, Any]] | None:
+    """The path parameters that kept an existing route from matching (``/users/abc``).
+
+    Litestar's router matches typed segments only, so a path of the right shape with ``abc``
+    where an integer belongs is "no route", which reads as a wrong URL rather than a wrong id.
+    A route of the same shape whose only mismatches are unparseable parameters is taken to be
+    the one meant, and those parameters are named.
+    """
+    segments = request.url.path.strip("/").split("/")
+    for route in request.app.routes:
+        template = route.path_format.strip("/").split("/")
+        if len(template) != len(segments) or not route.path_parameters:
+            continue
+        errors: list[dict[str, Any]] = []
+        for part, text in zip(template, segments, strict=True):
+            if (m := _PATH_PARAMETER.fullmatch(part)) is None:
+                if part != text:
+                    break
+                continue
+            definition = route.path_parameters[m.group(1)]
+            if definition.type is not str and not _parses(definition.parser, text):
+                kind = getattr(definition.type, "__name__", "value")
+                message = {"int": "expected an integer", "date": "expected a date YYYY-MM-DD"}
+                errors.append(
+                    {
+                        "field": definition.name,
+                        "source": "path",
+                        "message": f"{message.get(kind, f'expected a {kind}')}, got {text!r}",
+                    }
+                )
+        else:
+            if errors:
+                return errors
+    return None
+
+
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     """Litestar's own errors (validation, 404 route, 405, 401 from the auth middleware...)."""
     status = exc.status_code
@@ -163,12 +219,15 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     if status >= 500:
         log.error("server_error", exc_info=exc, path=request.url.path)
     if isinstance(exc, ValidationException):
-        errors = _validation_errors(exc.extra)
+        errors = _validation_errors(exc.extra) or _missing_parameter(str(exc.detail))
         detail = "; ".join(
             f"{e['field']}: {e['message']}" if e["field"] else str(e["message"]) for e in errors
         ) or str(exc.detail)
         return problem_response(request, 400, detail or "invalid request", errors=errors)
     if isinstance(exc, NotFoundException) and exc.detail == "Not Found":
+        if mistyped := _mistyped_path(request):
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in mistyped)
+            return problem_response(request, 400, detail, errors=mistyped)
         return problem_response(request, 404, f"no route for {request.method} {request.url.path}")
     if status == 429 and "Retry-After" not in headers:
         reset = headers.get("RateLimit-Reset")

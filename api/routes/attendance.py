@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Response, get, post, put
+from litestar import Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import sessionmaker_of
 from api.openapi_extra import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, file_operation, upload_operation
 from api.problems import ConflictProblem, UnprocessableProblem
+from api.request import RotaRequest
 from api.schemas.attendance import (
     BatchOut,
     BatchRowOut,
@@ -118,6 +119,14 @@ def _batch_rows(body: bytes, content_type: str | None) -> list[Any]:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise ValidationFailedError(f"the body is not JSON: {exc}", field="body") from exc
+    except UnicodeDecodeError as exc:
+        # Not caught as a DecodeError by msgspec: bytes that are not UTF-8 were a 500.
+        raise ValidationFailedError("the body is not UTF-8 text", field="body") from exc
+    except RecursionError as exc:
+        # ``[[[[...`` thousands deep: the decoder's own limit, also a 500 before.
+        raise ValidationFailedError(
+            "the body nests arrays or objects too deeply", field="body"
+        ) from exc
     if isinstance(data, dict) and set(data) == {"punches"}:
         data = data["punches"]
     if not isinstance(data, list):
@@ -563,21 +572,18 @@ def _float(text: str) -> float:
 _LENIENT_JSON = msgspec.json.Decoder(float_hook=_float)
 
 
-class PolicyRequest(Request[Any, Any, Any]):
+class PolicyRequest(RotaRequest):
     """A request whose JSON body may hold numbers beyond float range, as +/- infinity.
 
     Litestar's decoding refuses ``1e400`` for the whole body (400 "Number out of range", no
     field named). A policy is checked field by field (``policy_from_document``: one 422 naming
     every bad field), so such a number is let through as infinity, which the range check of
-    its field refuses. Malformed JSON still gets Litestar's own answer.
+    its field refuses. A body that is not JSON at all is refused as every route refuses it.
     """
 
-    async def json(self) -> Any:
+    async def decode_json(self) -> Any:
         """The body decoded with out-of-range numbers as infinities."""
-        try:
-            return _LENIENT_JSON.decode(await self.body() or b"null")
-        except msgspec.DecodeError:
-            return await super().json()
+        return _LENIENT_JSON.decode(await self.body() or b"null")
 
 
 @put(

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 
 class ApproveIn(Input):
@@ -83,7 +83,7 @@ class ApprovalOut(Output):
 class DelegationIn(Input):
     """Let another user decide my steps between two dates (inclusive)."""
 
-    delegate_id: int
+    delegate_id: Id
     start: dt.date
     end: dt.date
     reason: str | None = None

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Id, Input, Output
 
 
 class SwapIn(Input):
     """Swap my shift on ``date`` with a colleague's on ``colleague_date``, or give it away."""
 
     date: dt.date
-    colleague_id: int
+    colleague_id: Id
     colleague_date: dt.date | None = None
     note: str | None = None
 

@@ -28,6 +28,7 @@ from scheduler.errors import (
 from scheduler.handover.models import HandoverNote
 from scheduler.org.models import Team
 from scheduler.people.models import Employee
+from scheduler.rosters.store import FIRST_YEAR, LAST_YEAR
 from scheduler.shifts.service import list_shift_types
 
 MAX_BODY = 10_000
@@ -109,6 +110,15 @@ async def create_note(
     open_items: list[dict[str, Any]],
 ) -> HandoverNote:
     """Write the handover of ``from_shift`` on ``date`` (one per team, date and shift; commits)."""
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        # 9999-12-31's next day (the late shift hands over to tomorrow) overflowed the calendar,
+        # a 422 naming no field; the years are those a roster can be made for.
+        raise ValidationFailedError(
+            f"{date} is outside the years {FIRST_YEAR}-{LAST_YEAR}",
+            errors=[
+                {"field": "date", "message": f"a day of the years {FIRST_YEAR} to {LAST_YEAR}"}
+            ],
+        )
     team = await _team(session, actor, team_id)
     await _require_writer(session, actor, team)
     shifts = [s for s in await list_shift_types(session, team.department_id) if s.active]

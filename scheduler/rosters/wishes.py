@@ -19,7 +19,13 @@ from scheduler.errors import ConflictError, NotFoundError, ValidationFailedError
 from scheduler.org.models import Department
 from scheduler.people.models import Employee
 from scheduler.rosters.models import Roster, ShiftWish
-from scheduler.rosters.store import month_end, month_start, published_version
+from scheduler.rosters.store import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    month_end,
+    month_start,
+    published_version,
+)
 from scheduler.shifts.models import ShiftType
 
 KINDS = ("shift_on", "shift_off", "day_off")
@@ -92,6 +98,12 @@ async def add_wish(
         errors.append({"field": "weight", "message": f"between 1 and {MAX_WEIGHT}"})
     if day <= today:
         errors.append({"field": "date", "message": "wishes are for future days"})
+    elif not FIRST_YEAR <= day.year <= LAST_YEAR:
+        # The month of 9999-12-31 has no roster to come and its end overflowed the calendar
+        # (a 422 that named no field); say which field, like a month outside these years.
+        errors.append(
+            {"field": "date", "message": f"a day of the years {FIRST_YEAR} to {LAST_YEAR}"}
+        )
     if errors:
         raise ValidationFailedError("the wish cannot be filed as given", errors=errors)
     if await _published_for(session, employee, day):
