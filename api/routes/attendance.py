@@ -15,7 +15,11 @@ import msgspec
 from litestar import Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, RawBody
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -217,7 +221,13 @@ async def _device(db_session: AsyncSession, authorization: str | None) -> Attend
     summary="A time clock sends one punch",
     status_code=201,
     exclude_from_auth=True,
-    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem, ConflictProblem],
+    raises=[
+        NotAuthorizedException,
+        NotFoundException,
+        PermissionDeniedException,
+        UnprocessableProblem,
+        ConflictProblem,
+    ],
 )
 async def device_punch(
     data: JSONBody[DevicePunchIn],
@@ -248,7 +258,7 @@ async def device_punch(
     summary="A time clock uploads its buffered punches (JSON or CSV)",
     status_code=200,
     exclude_from_auth=True,
-    raises=[PermissionDeniedException, UnprocessableProblem],
+    raises=[NotAuthorizedException, PermissionDeniedException, UnprocessableProblem],
     request_max_body_size=punches.MAX_BATCH_BYTES + 1024,
     operation_class=upload_operation(
         "The rows: a JSON array of objects, or CSV with a header row (same columns)",
@@ -273,7 +283,7 @@ async def device_upload(
     "/attendance/punches",
     tags=["attendance"],
     summary="A person's punch records of a month (corrections included: the audit trail)",
-    raises=[NotFoundException],
+    raises=[NotFoundException, UnprocessableProblem],
 )
 async def list_punches(
     employee_id: FromQuery[IdParam],
@@ -550,7 +560,7 @@ def _policy_out(
     "/departments/{department_id:int}/attendance/policy",
     tags=["attendance"],
     summary="The penalty policy judging a month (default: this month)",
-    raises=[NotFoundException, PermissionDeniedException],
+    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
 )
 async def get_policy(
     department_id: FromPath[int],

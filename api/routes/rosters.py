@@ -450,7 +450,7 @@ async def roster_out(session: AsyncSession, roster: Roster) -> RosterSummaryOut:
     )
 
 
-@get("/rosters", tags=["rosters"])
+@get("/rosters", tags=["rosters"], raises=[UnprocessableProblem])
 async def list_rosters(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],

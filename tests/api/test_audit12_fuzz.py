@@ -177,3 +177,22 @@ async def test_a_handover_note_on_the_last_day_of_the_calendar_is_422_naming_the
     assert_problem(r, 422)
     assert "date" in _fields(r)
     assert await snapshot(sessionmaker) == before
+
+
+@pytest.mark.shared_app
+@pytest.mark.parametrize(
+    ("path", "method", "status"),
+    [
+        ("/rosters", "get", "422"),
+        ("/attendance/punches", "get", "422"),
+        ("/departments/{department_id}/attendance/policy", "get", "422"),
+        ("/attendance/device/punches", "post", "401"),
+        ("/attendance/device/punches/batch", "post", "401"),
+    ],
+)
+async def test_the_openapi_document_lists_the_statuses_these_routes_answer(
+    shared_client: Client, path: str, method: str, status: str
+) -> None:
+    """Schemathesis' status-code conformance: a bad month is a 422, a time clock's bad secret 401."""
+    schema = (await shared_client.get("/schema/openapi.json")).json()
+    assert status in schema["paths"][path][method]["responses"]
