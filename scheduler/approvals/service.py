@@ -148,9 +148,7 @@ async def steps_of(
     return list((await session.scalars(stmt)).all())
 
 
-async def waiting_for(
-    session: AsyncSession, request_ids: Sequence[int | None]
-) -> dict[int, str]:
+async def waiting_for(session: AsyncSession, request_ids: Sequence[int | None]) -> dict[int, str]:
     """The role each still-pending request waits on (its current step), by request id.
 
     A phone app shows "waiting for HR" from the leave or swap answer itself; requests that are
