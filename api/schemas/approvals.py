@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.base import Id, Input, Output
+from api.schemas.base import Counter, Id, Input, Output
 
 
 class ApproveIn(Input):
@@ -107,7 +107,7 @@ class PolicyIn(Input):
     """A department's chains per kind: {kind: [{min_days, chain: [role, ...]}]}."""
 
     policy: dict[str, Any]
-    version: int | None = None
+    version: Counter | None = None
 
 
 class PolicyOut(Output):

@@ -13,6 +13,9 @@ T = TypeVar("T")
 #: An id in a request body. Bounded like the database's ids, so a number beyond 64 bits is a
 #: 400 naming the field, not a driver's error at the first query that uses it.
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+#: A version or revision a change was made against: stored as a 64-bit counter, so anything
+#: beyond it is refused naming the field (not left to the driver's unnamed "out of range").
+Counter = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

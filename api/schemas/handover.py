@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from api.schemas.base import Input, Output
+from api.schemas.base import Counter, Input, Output
 
 
 class OpenItem(Input):
@@ -28,7 +28,7 @@ class HandoverIn(Input):
 class HandoverPatch(Input):
     """An edit, with the version it was made against."""
 
-    version: int
+    version: Counter
     body: str | None = None
     open_items: list[OpenItem] | None = None
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas.base import Id, Input, Output
+from api.schemas.base import Counter, Id, Input, Output
 
 StaffNo = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
 PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -49,7 +49,7 @@ class EmployeePatch(Input):
     person's cells from that day on. Re-activating clears ``left_on``; cleared shifts stay cleared.
     """
 
-    version: int | None = None
+    version: Counter | None = None
     left_on: dt.date | msgspec.UnsetType = msgspec.UNSET
     moved_from: dt.date | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="from")
     name: PersonName | msgspec.UnsetType = msgspec.UNSET

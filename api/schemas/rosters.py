@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas.base import Id, Input, Output
+from api.schemas.base import Counter, Id, Input, Output
 
 Month = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-12"])]
 HHMM = Annotated[str, msgspec.Meta(pattern=r"^\d{2}:\d{2}$", examples=["08:30", "24:00"])]
@@ -67,7 +67,7 @@ class RosterConfigIn(Input):
     """
 
     settings: dict[str, Any]
-    version: int | None = None
+    version: Counter | None = None
 
 
 class RosterConfigOut(Output):
@@ -176,7 +176,7 @@ class CellEditsIn(Input):
     """Edits of a draft. ``revision`` (or If-Match) guards against concurrent edits."""
 
     edits: Annotated[list[CellEditIn], msgspec.Meta(min_length=1, max_length=2000)]
-    revision: int | None = None
+    revision: Counter | None = None
     override_reason: Reason | None = None
 
 
@@ -205,13 +205,13 @@ class EditOut(Output):
 class PublishIn(Input):
     """Publish a draft. ``revision`` (or If-Match) makes sure you publish what you reviewed."""
 
-    revision: int | None = None
+    revision: Counter | None = None
 
 
 class DraftIn(Input):
     """Start a new draft from a version (default: the published one)."""
 
-    from_version: int | None = None
+    from_version: Counter | None = None
 
 
 class DiffRowOut(Output):

@@ -95,6 +95,25 @@ async def test_an_integer_beyond_64_bits_in_a_body_is_400_naming_it(
     assert _fields(r) == {"colleague_id": "body"}
 
 
+async def test_a_version_beyond_64_bits_is_400_naming_it(client: Client, world: World) -> None:
+    """Versions and revisions guard against lost updates; a huge one is named, not a 500/409."""
+    agent = world.employees["agent"].id
+    r = await client.patch(
+        f"/employees/{agent}",
+        json={"version": 2**63, "name": "x"},
+        headers=world.headers("manager"),
+    )
+    assert_problem(r, 400)
+    assert _fields(r) == {"version": "body"}
+    r = await client.put(
+        f"/departments/{world.cs_id}/roster-config",
+        json={"version": 2**64, "settings": {}},
+        headers=world.headers("manager"),
+    )
+    assert_problem(r, 400)
+    assert _fields(r) == {"version": "body"}
+
+
 @pytest.mark.parametrize(
     "path",
     ["/employees/{big}", "/departments/{big}/roster-config", "/rosters/{big}/versions/1"],
