@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -45,10 +46,22 @@ def _unreadable(where: str, line: int, why: str) -> ValidationFailedError:
 def decode(raw: bytes) -> str:
     """The text of an uploaded file: UTF-8 (with or without Excel's BOM), else GB18030.
 
+    A file that starts with a UTF-16 byte-order mark (Excel's "Unicode text") is UTF-16.
+
     GB18030 is what a spreadsheet saved on a Chinese-language Windows usually is. Text that is
     neither, or that holds a NUL, is refused with the line of the first bad byte; replacing the
     bad bytes instead would store names and reasons nobody wrote.
     """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" export: UTF-16 with its byte-order mark.
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as utf16_error:
+            line = _line_of(raw, utf16_error.start)
+            raise _unreadable(
+                f"line {line}", line, "the bytes after the UTF-16 mark are not UTF-16 text"
+            ) from None
+        return _without_nul(text)
     body = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = body.decode("utf-8")
@@ -60,6 +73,10 @@ def decode(raw: bytes) -> str:
             raise _unreadable(
                 f"line {line}", line, "the bytes are neither UTF-8 nor GB18030 text"
             ) from None
+    return _without_nul(text)
+
+
+def _without_nul(text: str) -> str:
     if (nul := text.find("\x00")) >= 0:
         line = _line_of(text, nul)
         raise _unreadable(f"line {line}", line, "it contains a NUL character (U+0000)")
@@ -95,10 +112,21 @@ class CsvReader:
     def fieldnames(self) -> Sequence[str] | None:
         """The header row (None for an empty file)."""
         try:
-            return self._reader.fieldnames
+            names = self._reader.fieldnames
         except csv.Error as exc:
             line = self._line()
             raise _unreadable(f"the header row (line {line})", line, _why(exc)) from None
+        if names is not None:
+            # csv.DictReader keeps the last of two equal columns and drops the first silently.
+            counts = Counter(n for n in names if n.strip())
+            twice = [n for n, k in counts.items() if k > 1]
+            if twice:
+                listed = ", ".join(twice)
+                raise ValidationFailedError(
+                    f"the header row names a column twice: {listed}",
+                    errors=[{"row": 1, "field": n, "message": "column named twice"} for n in twice],
+                )
+        return names
 
     def __iter__(self) -> Iterator[dict[str | None, Any]]:
         """The data rows, in order."""

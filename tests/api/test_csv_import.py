@@ -182,3 +182,24 @@ async def test_import_into_unknown_department(client: Client, world: World) -> N
     )
     assert r.status_code in (404, 422)
     assert_problem(r, r.status_code, field="department_id")
+
+
+async def test_excel_unicode_text_utf16_is_read(client: Client, world: World) -> None:
+    """Excel's "Unicode text" save is UTF-16 with a byte-order mark (tab-free CSV here)."""
+    content = "工号,姓名,入职日期\r\nCS401,孙丽,2026-04-01\r\n".encode("utf-16")
+    r = await post_csv(client, world, content)
+    assert r.status_code == 201, r.text
+    assert (await employees_of(client, world))["CS401"]["name"] == "孙丽"
+
+
+async def test_a_column_named_twice_is_refused_not_overwritten(
+    client: Client, world: World
+) -> None:
+    """csv.DictReader would keep the second name column and drop the first without a word."""
+    content = b"staff_no,name,hire_date,name\nCS402,Sun Li,2026-04-01,Li Sun\n"
+    before = await employees_of(client, world)
+    body = assert_problem(await post_csv(client, world, content), 422)
+    assert {(e.get("field"), e["message"]) for e in body["errors"]} == {
+        ("name", "column named twice")
+    }
+    assert await employees_of(client, world) == before
