@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.schemas.base import Id, Input, Output
+from api.schemas.base import Id, Input, Name, Output
 from scheduler.auth.roles import Role
 
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
@@ -47,7 +47,7 @@ class UserIn(Input):
     username: Username
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
     role: Role
-    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    display_name: Name | None = None
     department_id: Id | None = None
     employee_id: Id | None = None
 

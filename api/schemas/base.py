@@ -16,6 +16,11 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 #: A version or revision a change was made against: stored as a 64-bit counter, so anything
 #: beyond it is refused naming the field (not left to the driver's unnamed "out of range").
 Counter = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
+#: A name people read (of a person, team or department): 1-200 characters on one line, not
+#: starting or ending with blanks, so " " is not a team and "Li Wei " not a second Li Wei.
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$", examples=["Li Wei"])
+]
 
 
 class Input(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

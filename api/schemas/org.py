@@ -6,9 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-from api.schemas.base import Id, Input, Output
-
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+from api.schemas.base import Id, Input, Name, Output
 
 
 class OrganisationIn(Input):

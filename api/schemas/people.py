@@ -7,10 +7,9 @@ from typing import Annotated, Any
 
 import msgspec
 
-from api.schemas.base import Counter, Id, Input, Output
+from api.schemas.base import Counter, Id, Input, Name, Output
 
 StaffNo = Annotated[str, msgspec.Meta(min_length=1, max_length=50, pattern=r"^\S(.*\S)?$")]
-PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Flag = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 ContractKind = Annotated[str, msgspec.Meta(pattern=r"^(days|hours)$")]
 ContractAmount = Annotated[int, msgspec.Meta(ge=0, le=744)]
@@ -25,7 +24,7 @@ class EmployeeIn(Input):
     """A new employee. ``contract_min``/``contract_max`` are per month, in ``contract_kind`` units."""
 
     staff_no: StaffNo
-    name: PersonName
+    name: Name
     department_id: Id
     hire_date: dt.date
     team_id: Id | None = None
@@ -52,7 +51,7 @@ class EmployeePatch(Input):
     version: Counter | None = None
     left_on: dt.date | msgspec.UnsetType = msgspec.UNSET
     moved_from: dt.date | msgspec.UnsetType = msgspec.field(default=msgspec.UNSET, name="from")
-    name: PersonName | msgspec.UnsetType = msgspec.UNSET
+    name: Name | msgspec.UnsetType = msgspec.UNSET
     team_id: Id | msgspec.UnsetType | None = msgspec.UNSET
     hire_date: dt.date | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET

@@ -215,3 +215,17 @@ async def test_the_openapi_document_lists_the_statuses_these_routes_answer(
     """Schemathesis' status-code conformance: a bad month is a 422, a time clock's bad secret 401."""
     schema = (await shared_client.get("/schema/openapi.json")).json()
     assert status in schema["paths"][path][method]["responses"]
+
+
+@pytest.mark.parametrize("name", [" ", "  A", "Li Wei ", "A\nB"])
+async def test_a_blank_or_padded_name_is_refused_naming_it(
+    client: Client, world: World, name: str
+) -> None:
+    """A team called " " (or "A " beside "A") is a name nobody can tell apart on the roster."""
+    r = await client.post(
+        f"/departments/{world.cs_id}/teams", json={"name": name}, headers=world.headers("manager")
+    )
+    assert_problem(r, 400)
+    assert _fields(r) == {"name": "body"}
+    teams = await client.get(f"/departments/{world.cs_id}/teams", headers=world.headers("manager"))
+    assert name not in {t["name"] for t in teams.json()}
