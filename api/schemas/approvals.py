@@ -7,13 +7,13 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.base import Counter, Id, Input, Output
+from api.schemas.base import Comment, Counter, Id, Input, Output
 
 
 class ApproveIn(Input):
     """Approve the current step; the comment is optional (a swap with violations needs one)."""
 
-    comment: str | None = msgspec.field(default=None)
+    comment: Comment | None = msgspec.field(default=None)
 
 
 class RejectIn(Input):
@@ -23,14 +23,14 @@ class RejectIn(Input):
     withdraw call their text ``comment`` (one of the two, or both with the same text).
     """
 
-    reason: str | None = None
-    comment: str | None = None
+    reason: Comment | None = None
+    comment: Comment | None = None
 
 
 class WithdrawIn(Input):
     """Withdraw a pending request (the requester)."""
 
-    comment: str | None = None
+    comment: Comment | None = None
 
 
 class StepOut(Output):
@@ -86,7 +86,7 @@ class DelegationIn(Input):
     delegate_id: Id
     start: dt.date
     end: dt.date
-    reason: str | None = None
+    reason: Comment | None = None
 
 
 class DelegationOut(Output):

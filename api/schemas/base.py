@@ -16,6 +16,9 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 #: A version or revision a change was made against: stored as a 64-bit counter, so anything
 #: beyond it is refused naming the field (not left to the driver's unnamed "out of range").
 Counter = Annotated[int, msgspec.Meta(ge=0, le=MAX_ID)]
+#: Free text a person writes (a reason, comment or note): bounded, so a client's runaway
+#: paste is refused naming the field instead of stored and shown on every screen.
+Comment = Annotated[str, msgspec.Meta(max_length=2000)]
 #: A name people read (of a person, team or department): 1-200 characters on one line, not
 #: starting or ending with blanks, so " " is not a team and "Li Wei " not a second Li Wei.
 Name = Annotated[

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from api.schemas.base import Id, Input, Output
+from api.schemas.base import Comment, Id, Input, Output
 
 
 class LeaveIn(Input):
@@ -16,7 +16,7 @@ class LeaveIn(Input):
     end_date: dt.date
     employee_id: Id | None = None
     half: Literal["am", "pm"] | None = None
-    reason: str | None = None
+    reason: Comment | None = None
     emergency: bool = False
     certificate_ref: str | None = None
 
@@ -30,7 +30,7 @@ class CertificateIn(Input):
 class CancelLeaveIn(Input):
     """Why approved leave is called off (required when it is not your own leave)."""
 
-    reason: str | None = None
+    reason: Comment | None = None
 
 
 class LeaveOut(Output):
@@ -98,4 +98,4 @@ class BalanceIn(Input):
     """Days granted (annual) or earned by extra work (toil) in a year."""
 
     days: float
-    note: str | None = None
+    note: Comment | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from api.schemas.base import Id, Input, Output
+from api.schemas.base import Comment, Id, Input, Output
 
 
 class SwapIn(Input):
@@ -14,13 +14,13 @@ class SwapIn(Input):
     date: dt.date
     colleague_id: Id
     colleague_date: dt.date | None = None
-    note: str | None = None
+    note: Comment | None = None
 
 
 class SwapResponseIn(Input):
     """The colleague's answer, with an optional note."""
 
-    note: str | None = None
+    note: Comment | None = None
 
 
 class SwapOut(Output):

@@ -229,3 +229,20 @@ async def test_a_blank_or_padded_name_is_refused_naming_it(
     assert _fields(r) == {"name": "body"}
     teams = await client.get(f"/departments/{world.cs_id}/teams", headers=world.headers("manager"))
     assert name not in {t["name"] for t in teams.json()}
+
+
+async def test_a_runaway_reason_is_refused_naming_it(client: Client, world: World) -> None:
+    r = await client.post(
+        "/leave-requests",
+        json={
+            "type": "annual",
+            "start_date": "2027-03-01",
+            "end_date": "2027-03-01",
+            "reason": "x" * 100_000,
+        },
+        headers=world.headers("agent"),
+    )
+    assert_problem(r, 400)
+    assert _fields(r) == {"reason": "body"}
+    mine = await client.get("/leave-requests", headers=world.headers("agent"))
+    assert mine.json()["total"] == 0
