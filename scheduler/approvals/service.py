@@ -166,7 +166,7 @@ async def waiting_for(session: AsyncSession, request_ids: Sequence[int | None]) 
             ApprovalRequest.status == "pending",
         )
     )
-    return {request_id: role for request_id, role in rows.tuples()}
+    return {request_id: role for request_id, role in rows}
 
 
 async def events_of(session: AsyncSession, request_id: int) -> list[ApprovalEvent]:
