@@ -170,6 +170,7 @@ DETAIL_COLUMNS: list[tuple[str, str, str]] = [
     ("worked_minutes", "Worked (minutes)", "工作分钟"),
     ("missing", "Missing punch", "缺卡"),
     ("leave_type", "Leave type", "假别"),
+    ("leave_half", "Half day", "半天"),
     ("leave_days", "Leave (days)", "请假天数"),
     ("holiday", "Statutory holiday", "法定节假日"),
     ("absence_days", "Counted as absence (days)", "折算缺勤天数"),
@@ -376,12 +377,19 @@ def rules_text(day: DayResult, policy: Policy, lang: str) -> str:
 
 
 def _leave_text(day: DayResult, lang: str) -> str:
+    """The day's leave types alone, so a payroll SUMIFS on a type counts half days too.
+
+    Which half is its own column (:func:`_half_text`).
+    """
     if not day.leaves:
         return ""
-    names = "+".join(dict.fromkeys(leave_name(code, lang) for code, _ in day.leaves))
-    if day.half is None or len(day.leaves) > 1:
-        return names
-    return f"{names}({HALF_ZH[day.half]})" if lang == "zh" else f"{names} ({HALF_EN[day.half]})"
+    return "+".join(dict.fromkeys(leave_name(code, lang) for code, _ in day.leaves))
+
+
+def _half_text(day: DayResult, lang: str) -> str:
+    if not day.leaves or day.half is None or len(day.leaves) > 1:
+        return ""
+    return HALF_ZH[day.half] if lang == "zh" else HALF_EN[day.half]
 
 
 def _strays_text(day: DayResult, zone: str, lang: str) -> str:
@@ -430,6 +438,7 @@ def detail_row(
         day.worked_minutes,
         MISSING_ZH.get(missing, missing) if zh else missing,
         _leave_text(day, lang),
+        _half_text(day, lang),
         _number(day.leave_days),
         ("是" if zh else "yes") if day.holiday else "",
         _number(day.absence_days),

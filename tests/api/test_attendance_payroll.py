@@ -156,10 +156,13 @@ async def test_half_day_leave_expects_the_other_half_and_counts_half_a_day(
     detail = {
         r["Date"]: r for r in await export_csv(client, world, "detail") if r["Staff no."] == "CS001"
     }
-    assert detail["2026-10-21"]["Leave type"] == "annual (PM)"
+    assert (detail["2026-10-21"]["Leave type"], detail["2026-10-21"]["Half day"]) == (
+        "annual",
+        "PM",
+    )
     assert detail["2026-10-21"]["Leave (days)"] == "0.5"
     assert detail["2026-10-21"]["Scheduled end"] == "2026-10-21 13:00"
-    assert detail["2026-10-22"]["Leave type"] == "sick (AM)"
+    assert (detail["2026-10-22"]["Leave type"], detail["2026-10-22"]["Half day"]) == ("sick", "AM")
     assert detail["2026-10-22"]["Status"] == "on_time"
     zh = {r["工号"]: r for r in await export_csv(client, world, "summary", "zh")}
     assert (zh["CS001"]["年假天数"], zh["CS001"]["病假天数"]) == ("1", "0.5")
