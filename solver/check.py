@@ -400,7 +400,7 @@ def _rest(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
             for days, hist_offs in p.week_groups:
                 need, known = p.weekly_requirement(e, days, hist_offs)
                 rests = (
-                    sum(1 for d in days if row[d] == OFF)
+                    sum(1 for d in p.rest_days_of(e, days) if row[d] == OFF)
                     + sum(1 for off in known if hist[off] is None)
                     + sum(1 for d in p.following_in_week(e, days) if nxt[d] is None)
                 )

@@ -150,7 +150,7 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
             days, hist_offs = week_of[d]
             need_rest, known = p.weekly_requirement(e, days, hist_offs)
             hist = p.history_by_staff.get(e, {})
-            rests = sum(1 for dd in days if dd != d and grid[e][dd] == OFF)
+            rests = sum(1 for dd in p.rest_days_of(e, days) if dd != d and grid[e][dd] == OFF)
             rests += sum(1 for off in known if hist[off] is None)
             if rests < need_rest:
                 return False

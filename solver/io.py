@@ -321,7 +321,7 @@ def problem_from_dict(data: Any) -> RosterProblem:
     leave = []
     for i, raw in enumerate(_list(top.get("leave"), "leave")):
         w = f"leave[{i}]"
-        row = _obj(raw, w, {"staff", "start", "end", "reason"}, {"staff", "start"})
+        row = _obj(raw, w, {"staff", "start", "end", "reason", "absence"}, {"staff", "start"})
         first = _date(row["start"], f"{w}.start")
         leave.append(
             Leave(
@@ -329,6 +329,7 @@ def problem_from_dict(data: Any) -> RosterProblem:
                 first,
                 _date(row["end"], f"{w}.end") if "end" in row else first,
                 _str(row.get("reason", "approved leave"), f"{w}.reason"),
+                _bool(row.get("absence", False), f"{w}.absence"),
             )
         )
     locks = []
@@ -493,6 +494,7 @@ def problem_to_dict(p: RosterProblem) -> dict[str, Any]:
                 "start": lv.start.isoformat(),
                 "end": lv.end.isoformat(),
                 "reason": lv.reason,
+                **({"absence": True} if lv.absence else {}),
             }
             for lv in p.leave
         ],

@@ -268,12 +268,23 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Leave:
-    """Approved leave or other unavailability, inclusive dates; hard."""
+    """Approved leave or other unavailability, inclusive dates; hard.
+
+    Attributes:
+        absence: The days are leave taken (its request counted them as working days), not rest
+            days. The weekly rest rule does not count them as rest: leave approved before the
+            solve must replace days the person would have worked, so a week of Monday-to-Friday
+            leave still leaves its two rest days, and two sick days midweek do not become the
+            week's rest (the roster would otherwise have the person work every other day of it).
+            False (the default, and what older problem files mean) for a day that is simply off:
+            not yet hired, gone, or a rest day inside a leave's range.
+    """
 
     staff_id: str
     start: date
     end: date
     reason: str = "approved leave"
+    absence: bool = False
 
 
 @dataclass(frozen=True)
@@ -606,6 +617,25 @@ class RosterProblem:
         return out
 
     @cached_property
+    def absent(self) -> frozenset[tuple[int, int]]:
+        """(staff index, day index) of leave taken (:attr:`Leave.absence`): off, but no rest day."""
+        out: set[tuple[int, int]] = set()
+        for lv in self.leave:
+            if not lv.absence:
+                continue
+            e = self.staff_index[lv.staff_id]
+            day = max(lv.start, self.start)
+            while day <= min(lv.end, self.end):
+                out.add((e, self.day_index[day]))
+                day += timedelta(days=1)
+        return frozenset(out)
+
+    def rest_days_of(self, e: int, days: list[int]) -> list[int]:
+        """The horizon ``days`` that may count as person ``e``'s rest days: all but leave taken."""
+        absent = self.absent
+        return [d for d in days if (e, d) not in absent]
+
+    @cached_property
     def locked(self) -> dict[tuple[int, int], int | None]:
         """(staff index, day index) to the locked shift index, or ``None`` for off."""
         out: dict[tuple[int, int], int | None] = {}
@@ -739,11 +769,15 @@ class RosterProblem:
         (and the next roster's, :meth:`following_in_week`, whose rest days the callers add);
         the requirement is pro-rated as ``floor(rest_days_per_week * known / 7)``,
         so a 4-to-6-day edge week needs one rest day and a shorter one none (the
-        neighbouring month's roster completes that week).
+        neighbouring month's roster completes that week). Leave taken in the week
+        (:attr:`absent`) is not rest: the rest days must fall on the other days, so the
+        requirement is at most the number of those (a week all on leave needs none).
         """
         known = [off for off in hist if off in self.history_by_staff.get(e, {})]
         n = len(days) + len(known) + len(self.following_in_week(e, days))
-        return (self.rules.rest_days_per_week * n) // 7, known
+        need = (self.rules.rest_days_per_week * n) // 7
+        on_leave = len(days) - len(self.rest_days_of(e, days))
+        return min(need, n - on_leave), known
 
 
 def _instant(day: date, minute: int, zone: ZoneInfo) -> datetime:

@@ -28,6 +28,8 @@ from solver.check import OFF, check, check_grid, from_grid
 from solver.decompose import block_search, team_blocks
 from solver.hint import greedy_grid
 from solver.objective import objective_expr, set_objective
+from solver.polish import MAX_SECONDS as POLISH_MAX_SECONDS
+from solver.polish import drop_surplus
 from solver.problem import RosterProblem
 from solver.result import Progress, RosterSolution, SolveStatus
 from solver.rules import RULE_FAMILIES
@@ -79,6 +81,9 @@ class SolveOptions:
         cpsat_parameters: Extra CP-SAT parameters by name for the main search (opt-in
             tuning, e.g. ``{"linearization_level": 2}``); a list value extends a
             repeated field. Applied after the options above, so they win.
+        polish: Share of ``time_limit`` (at most :data:`solver.polish.MAX_SECONDS`) kept
+            for a last pass over a roster not proven optimal that drops surplus shifts
+            while that lowers the cost (:mod:`solver.polish`); 0 skips it.
     """
 
     time_limit: float = 30.0
@@ -96,6 +101,7 @@ class SolveOptions:
     fairness_phase: float = 0.4
     team_phase: float = 0.8
     cpsat_parameters: Mapping[str, bool | int | float | str | Sequence[str]] | None = None
+    polish: float = 0.05
 
     def __post_init__(self) -> None:
         """Reject limits that would make a solve unbounded or meaningless."""
@@ -103,7 +109,7 @@ class SolveOptions:
             raise ValueError("time_limit: must be > 0")
         if self.num_workers < 1:
             raise ValueError("num_workers: must be >= 1")
-        for name in ("implied_bounds_time", "fairness_phase", "team_phase"):
+        for name in ("implied_bounds_time", "fairness_phase", "team_phase", "polish"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name}: a share of the time, between 0 and 1")
         fields = sat_parameters_pb2.SatParameters.DESCRIPTOR.fields_by_name
@@ -332,7 +338,9 @@ def solve(
             # better in time. It becomes a complete hint below, once the model is final.
             fallback = (start_grid, start_report.objective)
             callback.found(start_report.objective, 0.0)
-    remaining = options.time_limit
+    # The last pass's time comes out of the limit, so a solve still ends within it.
+    polish = min(POLISH_MAX_SECONDS, options.time_limit * options.polish)
+    remaining = max(0.01, options.time_limit - polish)
     levels: dict[tuple[str, int], tuple[int, int]] = {}
     proven = 0.0
     bounded = False  # whether ``proven`` is a proven lower bound
@@ -352,7 +360,7 @@ def solve(
             bounds.elapsed,
         )
         log.debug("fairness levels of the counting relaxation: %s", bounds.levels)
-        remaining = max(0.01, options.time_limit - bounds.elapsed)
+        remaining = max(0.01, options.time_limit - polish - bounds.elapsed)
         levels, proven, bounded = bounds.levels, float(bounds.total), True
     solver = cp_model.CpSolver()
     configure(solver, options, time_limit=remaining)
@@ -451,7 +459,9 @@ def solve(
         )
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
         status = SolveStatus.CANCELLED if cancelled.is_set() else SolveStatus.FEASIBLE
-        return _from_grid(problem, fallback[0], status, callback, total, fallback[1], proven)
+        return _from_grid(
+            problem, fallback[0], status, callback, total, fallback[1], proven, polish=polish
+        )
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         status = (
             SolveStatus.CANCELLED_NO_SOLUTION
@@ -465,7 +475,7 @@ def solve(
         status = SolveStatus.CANCELLED
     else:
         status = SolveStatus.FEASIBLE
-    return _solution(problem, built, solver, status, callback, total)
+    return _solution(problem, built, solver, status, callback, total, polish=polish)
 
 
 def _fairness_phase(
@@ -563,6 +573,8 @@ def _solution(
     status: SolveStatus,
     callback: _Callback,
     total: float,
+    *,
+    polish: float = 0.0,
 ) -> RosterSolution:
     grid = extract_grid(problem, built, solver.boolean_value)
     # CP-SAT's objective_value can exceed the objective of the roster it returns:
@@ -571,7 +583,14 @@ def _solution(
     # The roster's true cost is the objective expression evaluated on it.
     objective = int(solver.value(objective_expr(built.terms)))
     return _from_grid(
-        problem, grid, status, callback, total, objective, float(solver.best_objective_bound)
+        problem,
+        grid,
+        status,
+        callback,
+        total,
+        objective,
+        float(solver.best_objective_bound),
+        polish=polish,
     )
 
 
@@ -583,8 +602,21 @@ def _from_grid(
     total: float,
     objective: int,
     bound: float,
+    *,
+    polish: float = 0.0,
 ) -> RosterSolution:
-    """Package a roster: the checker names every cost and must agree with the model."""
+    """Package a roster: the checker names every cost and must agree with the model.
+
+    A roster not proven optimal first gets ``polish`` seconds of :func:`drop_surplus`.
+    """
+    if polish > 0 and status is not SolveStatus.OPTIMAL:
+        started = time.monotonic()
+        before = objective
+        grid, objective = drop_surplus(problem, grid, objective, polish)
+        total += time.monotonic() - started
+        if objective < before:
+            log.info("polish: dropped surplus shifts, cost %d -> %d", before, objective)
+            callback.found(objective, bound)
     assignment = from_grid(problem, grid)
     report = check(problem, assignment)
     if report.objective != objective or report.hard_violations:

@@ -227,7 +227,7 @@ def problem_with_leave(
     sid = str(employee.id)
     if sid not in problem.staff_index:
         return problem
-    clipped = Leave(sid, max(leave.start, problem.start), min(leave.end, problem.end), leave.reason)
+    clipped = replace(leave, start=max(leave.start, problem.start), end=min(leave.end, problem.end))
     if clipped.start > clipped.end:
         return problem
     if approved:
@@ -414,8 +414,16 @@ async def build_problem(
 
     team_id = scope.team.id if scope.team is not None else None
     facts: list[Unavailable] = await unavailability(session, employees, start, end, team_id=team_id)
+    # Days a leave request counted are leave taken, not rest days (``Leave.absence``): the
+    # weekly rest days fall on the person's other days, as they would have without the leave.
     leave = tuple(
-        Leave(str(f.employee_id), max(f.start, start), min(f.end, end), f.reason)
+        Leave(
+            str(f.employee_id),
+            max(f.start, start),
+            min(f.end, end),
+            f.reason,
+            absence=f.absence is not None,
+        )
         for f in facts
         if f.start <= end and f.end >= start
     )

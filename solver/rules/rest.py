@@ -161,7 +161,8 @@ def _weekly_rest(ctx: ModelContext, e: int) -> list[PenaltyTerm]:
         already += sum(1 for d in p.following_in_week(e, days) if nxt[d] is None)
         if need - already <= 0:
             continue
-        rests = sum(v.off[e][d] for d in days) + already
+        # Leave taken is off but not rest (Leave.absence): only the other days count.
+        rests = sum(v.off[e][d] for d in p.rest_days_of(e, days)) + already
         first = fmt_day(p.dates[days[0]])
         msg = f"{p.staff[e].name}: at least {need} rest days in the week of {first}"
         extra = _history_guard(ctx, e) if known else []
