@@ -558,12 +558,20 @@ async def publish_version(
     """Make a draft the roster of record (immutable, numbered, who and when)."""
     roster = await get_roster(db_session, principal, roster_id)
     version = await versions.publish(
-        db_session, principal, roster, number, expected_revision=_if_match(request, data.revision)
+        db_session,
+        principal,
+        roster,
+        number,
+        expected_revision=_if_match(request, data.revision),
+        override_reason=data.override_reason,
     )
     summary = await summary_of(db_session, version)
-    if version.hard_violations:
-        report = await versions.check_version(db_session, version)
-        summary.violations = [versions.violation_json(v) for v in report.hard_violations]
+    report = await versions.check_version(db_session, version)
+    broken = [
+        *report.hard_violations,
+        *await versions.boundary_violations(db_session, roster, version),
+    ]
+    summary.violations = [versions.violation_json(v) for v in broken]
     return summary
 
 

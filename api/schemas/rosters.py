@@ -203,9 +203,14 @@ class EditOut(Output):
 
 
 class PublishIn(Input):
-    """Publish a draft. ``revision`` (or If-Match) makes sure you publish what you reviewed."""
+    """Publish a draft. ``revision`` (or If-Match) makes sure you publish what you reviewed.
+
+    ``override_reason`` publishes a draft that breaks hard rules across the month boundary with
+    a neighbouring month's roster of record (otherwise a 409 lists them); it is kept in the note.
+    """
 
     revision: Counter | None = None
+    override_reason: Reason | None = None
 
 
 class DraftIn(Input):

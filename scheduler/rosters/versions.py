@@ -412,12 +412,16 @@ async def publish(
     number: int,
     *,
     expected_revision: int | None,
+    override_reason: str | None = None,
 ) -> RosterVersion:
     """Make a draft the roster of record; the previous published version is superseded.
 
     Refused (409) when the draft would undo what the roster of record holds: a version published
     after the draft was made (approved leave, a swap, another draft), or leave of the roster of
-    record on a day the draft has a shift (attendance would count that person absent).
+    record on a day the draft has a shift (attendance would count that person absent). Refused
+    too (409) when the draft breaks a hard rule across the month boundary with a neighbouring
+    month's roster of record that it was not made against (:func:`boundary_violations`), unless
+    ``override_reason`` is given; the reason is then kept in the version's note.
     """
     _require_manager(actor, roster)
     # Lock the roster row first: two publishes of one roster queue up instead of racing, and
@@ -426,6 +430,21 @@ async def publish(
     version = await _locked_draft(session, roster, number, expected_revision)
     previous = await published_version(session, roster.id)
     await _refuse_undoing(session, roster, version, previous)
+    broken = await boundary_violations(session, roster, version)
+    reason = (override_reason or "").strip()
+    if broken and not reason:
+        first = broken[0].message
+        raise ConflictError(
+            f"draft {version.number} breaks {len(broken)} hard rule(s) across the month boundary"
+            f" with a neighbouring month's roster of record published after it was made ({first});"
+            f" ask for a new solve of the month (POST /roster-jobs), which holds the neighbouring"
+            f" months, or edit the draft, or send override_reason to publish it anyway",
+            errors=[{"field": "cells", **violation_json(v)} for v in broken],
+            violations=[violation_json(v) for v in broken],
+        )
+    if broken:
+        note = f"published over {len(broken)} month-boundary violation(s): {reason}"
+        version.note = f"{version.note}; {note}" if version.note else note
     if previous is not None:
         previous.status = "superseded"
     version.status = "published"
@@ -433,6 +452,63 @@ async def publish(
     version.published_at = utcnow()
     await session.commit()
     return version
+
+
+def _month_before(month: dt.date) -> dt.date:
+    """The first day of the month before ``month``'s."""
+    return (month.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+async def boundary_violations(
+    session: AsyncSession, roster: Roster, draft: RosterVersion
+) -> list[Violation]:
+    """Hard rules ``draft`` newly breaks with the neighbouring months' rosters of record.
+
+    A draft is judged by the problem it was solved or made with, which holds the previous
+    month's last week and the next month's first one as they were then. A month solved before
+    its neighbour was published (July solved, then June published) knows nothing of it: an
+    audit published a July with a night shift on 30 June followed by an early shift on 1 July
+    (2.5 h of rest) and nine days in a row, reported as breaking nothing. Here the draft is
+    checked again with the previous month's roster of record as its history, and that roster's
+    next month (the one after) with the draft's last days as its history; only breaches the
+    stored judgement did not already have count (the manager may have overridden those).
+    """
+    problem = problem_of(draft)
+    cells = assignment_of(await cells_of(session, draft.id))
+    broken: list[Violation] = []
+    before = await session.scalar(
+        select(Roster).where(
+            Roster.scope_key == roster.scope_key, Roster.month == _month_before(roster.month)
+        )
+    )
+    record = await published_version(session, before.id) if before is not None else None
+    if before is not None and record is not None:
+        tail = _tail_of(assignment_of(await cells_of(session, record.id)), problem.start)
+        label = f"with the {before.month:%Y-%m} roster of record (version {record.number})"
+        broken += [
+            replace(v, message=f"{v.message} ({label})")
+            for v in newly_broken(
+                check(problem, cells).hard_violations,
+                check(_with_tail(problem, tail), cells).hard_violations,
+            )
+        ]
+    following = month_end(roster.month) + dt.timedelta(days=1)
+    after = await session.scalar(
+        select(Roster).where(Roster.scope_key == roster.scope_key, Roster.month == following)
+    )
+    record = await published_version(session, after.id) if after is not None else None
+    if record is not None:
+        nxt = problem_of(record)
+        nxt_cells = assignment_of(await cells_of(session, record.id))
+        label = f"{following:%Y-%m} roster of record (version {record.number})"
+        broken += [
+            replace(v, message=f"{label}: {v.message}")
+            for v in newly_broken(
+                check(nxt, nxt_cells).hard_violations,
+                check(_with_tail(nxt, _tail_of(cells, nxt.start)), nxt_cells).hard_violations,
+            )
+        ]
+    return broken
 
 
 async def _made_at(session: AsyncSession, version: RosterVersion) -> tuple[dt.datetime, str]:

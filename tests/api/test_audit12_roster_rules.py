@@ -23,7 +23,14 @@ from solver.problem import Calendar
 from solver.testing import EARLY, day, demand, people, problem
 from tests.api.conftest import World
 from tests.api.requests_setup import SM, Client, decide, file_leave, grid
-from tests.api.roster_setup import MONTH, configure, generate, prepare_team, team_problem
+from tests.api.roster_setup import (
+    MONTH,
+    configure,
+    generate,
+    prepare_team,
+    team_problem,
+    wait_for_job,
+)
 
 #: Wednesday and Thursday of a full ISO week of the month (Monday 14 December 2026).
 WEEK = [dt.date.fromisoformat(f"{MONTH}-14") + dt.timedelta(days=i) for i in range(7)]
@@ -168,3 +175,108 @@ def test_a_solve_stopped_early_returns_the_polished_roster() -> None:
     report = check(p, sol.assignment)
     assert report.objective == sol.objective
     assert not report.hard_violations
+
+
+# ------------------------------------------------- publishing across a month boundary
+#
+# January was solved before December was published (the manager drew both up at once). The
+# January draft's problem knew no December, so publishing it checked nothing across the boundary:
+# the audit published a month whose first day followed a late shift with an early one, and
+# nine days in a row, with "violations": []. Publishing now checks the draft against the
+# neighbouring months' rosters of record, and refuses (409) naming the rule unless overridden.
+
+JANUARY = "2027-01"
+DEC_31, JAN_1 = dt.date(2026, 12, 31), dt.date(2027, 1, 1)
+
+
+async def _draft(client: Client, world: World, month: str) -> tuple[int, int]:
+    r = await client.post(
+        "/roster-jobs",
+        json={"team_id": world.team_a, "month": month},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 202, r.text
+    job = await wait_for_job(client, world, r.json()["id"])
+    assert job["status"] == "succeeded", job
+    return int(job["roster_id"]), int(job["result_version"])
+
+
+async def _force(
+    client: Client,
+    world: World,
+    roster: tuple[int, int],
+    employee_id: int,
+    day: dt.date,
+    shift: str,
+) -> None:
+    r = await client.patch(
+        f"/rosters/{roster[0]}/versions/{roster[1]}/cells",
+        json={
+            "edits": [
+                {
+                    "employee_id": employee_id,
+                    "date": day.isoformat(),
+                    "action": "assign",
+                    "shift_code": shift,
+                }
+            ],
+            "override_reason": "audit: set up the month boundary",
+        },
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+
+
+async def _publish(client: Client, world: World, roster: tuple[int, int], **body: Any) -> Any:
+    return await client.post(
+        f"/rosters/{roster[0]}/versions/{roster[1]}/publish",
+        json=body,
+        headers=world.headers("manager"),
+    )
+
+
+async def test_a_month_solved_before_the_previous_one_was_published_is_checked_against_it(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    await prepare_team(sessionmaker, world)
+    await configure(client, world)
+    agent = world.employees["agent"].id
+    january = await _draft(client, world, JANUARY)
+    december = await _draft(client, world, MONTH)
+    await _force(client, world, december, agent, DEC_31, "late")
+    await _force(client, world, january, agent, JAN_1, "early")
+    assert (await _publish(client, world, december)).status_code == 200
+
+    r = await _publish(client, world, january)
+    assert r.status_code == 409, r.text
+    body = r.json()
+    rules = {(v["rule"], v["employee_id"], v["date"]) for v in body["violations"]}
+    assert ("min_rest", agent, JAN_1.isoformat()) in rules
+    assert "month boundary" in body["detail"]
+    assert "override_reason" in body["detail"]
+    summary = await client.get(f"/rosters/{january[0]}", headers=world.headers("manager"))
+    assert [v["status"] for v in summary.json()["versions"]] == ["draft"]  # nothing published
+
+    r = await _publish(client, world, january, override_reason="agreed with the agent")
+    assert r.status_code == 200, r.text
+    assert "agreed with the agent" in r.json()["note"]
+    assert any(v["rule"] == "min_rest" for v in r.json()["violations"])
+
+
+async def test_a_month_published_after_the_next_one_is_checked_against_it(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    await prepare_team(sessionmaker, world)
+    await configure(client, world)
+    agent = world.employees["agent"].id
+    january = await _draft(client, world, JANUARY)
+    december = await _draft(client, world, MONTH)
+    await _force(client, world, january, agent, JAN_1, "early")
+    assert (await _publish(client, world, january)).status_code == 200
+    await _force(client, world, december, agent, DEC_31, "late")
+
+    r = await _publish(client, world, december)
+    assert r.status_code == 409, r.text
+    messages = [v["message"] for v in r.json()["violations"] if v["rule"] == "min_rest"]
+    assert messages, r.json()
+    assert messages[0].startswith("2027-01 roster of record (version 1):"), messages
