@@ -25,6 +25,7 @@ from api.schemas.rosters import (
     EditOut,
     PublishIn,
     RepairIn,
+    RetryIn,
     RosterConfigIn,
     RosterConfigOut,
     RosterJobIn,
@@ -402,11 +403,21 @@ async def retry_roster_job(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
     state: State,
+    data: JSONBody[RetryIn | None] = None,
 ) -> Response[RosterJobOut]:
-    """Run a failed, cancelled or infeasible job again (after fixing what it reported)."""
+    """Run a failed, cancelled or infeasible job again (after fixing what it reported).
+
+    The body is optional: ``{"time_limit_s": 120}`` retries with a longer limit, which is what a
+    job that found no roster in time tells the manager to do (without it the retry ran with the
+    same limit and failed the same way).
+    """
     old, roster = await jobs.get_job(db_session, principal, job_id)
     job = await jobs.retry(
-        db_session, principal, old.id, await service.scope_of(db_session, roster)
+        db_session,
+        principal,
+        old.id,
+        await service.scope_of(db_session, roster),
+        time_limit_s=data.time_limit_s if data is not None else None,
     )
     await _dispatch(state, db_session, job)
     return _accepted(await job_out(db_session, job))

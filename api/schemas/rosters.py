@@ -110,6 +110,12 @@ class RepairIn(Input):
     time_limit_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] | None = None
 
 
+class RetryIn(Input):
+    """Run a job again; ``time_limit_s`` (default: the old job's) gives a slow solve more time."""
+
+    time_limit_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] | None = None
+
+
 class RosterJobOut(Output):
     """A solve job and its progress."""
 

@@ -133,15 +133,30 @@ async def cancel(session: AsyncSession, actor: Principal, job_id: int) -> Roster
     return job
 
 
-async def retry(session: AsyncSession, actor: Principal, job_id: int, scope: Scope) -> RosterJob:
-    """A new job for the same roster as a failed, cancelled or infeasible one."""
+async def retry(
+    session: AsyncSession,
+    actor: Principal,
+    job_id: int,
+    scope: Scope,
+    *,
+    time_limit_s: float | None = None,
+) -> RosterJob:
+    """A new job for the same roster as a failed, cancelled or infeasible one.
+
+    ``time_limit_s`` replaces the old job's limit (a job that found no roster in time).
+    """
     job, roster = await get_job(session, actor, job_id)
     if job.status not in ("failed", "cancelled", "infeasible"):
         raise ConflictError(
             f"job {job_id} is {job.status}; only failed, cancelled or infeasible jobs are retried"
         )
     new = await request_solve(
-        session, actor, scope, roster.month, kind=job.kind, time_limit_s=job.time_limit_s
+        session,
+        actor,
+        scope,
+        roster.month,
+        kind=job.kind,
+        time_limit_s=time_limit_s if time_limit_s is not None else job.time_limit_s,
     )
     new.retry_of_id = job.id
     await session.commit()

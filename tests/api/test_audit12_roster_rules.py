@@ -14,6 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import update
+
+from scheduler.rosters.models import RosterJob
 from scheduler.rosters.store import cells_of
 from solver import RosterProblem, RuleSetting, SolveOptions, check, solve
 from solver.check import OFF, check_grid
@@ -280,3 +283,44 @@ async def test_a_month_published_after_the_next_one_is_checked_against_it(
     messages = [v["message"] for v in r.json()["violations"] if v["rule"] == "min_rest"]
     assert messages, r.json()
     assert messages[0].startswith("2027-01 roster of record (version 1):"), messages
+
+
+# ------------------------------------------------- a solve that found nothing in time
+#
+# A job that found no roster within its limit says "retry with a longer limit"; the manager's
+# POST /roster-jobs/{id}/retry with {"time_limit_s": 25} ran again with the old 1 s (the body
+# was ignored) and failed the same way. The retry now takes the new limit.
+
+
+async def test_a_retry_takes_a_longer_time_limit(
+    client: Client, world: World, sessionmaker: SM
+) -> None:
+    await prepare_team(sessionmaker, world)
+    await configure(client, world)
+    job = await generate(client, world, time_limit_s=1)
+    async with sessionmaker() as s:
+        await s.execute(
+            update(RosterJob)
+            .where(RosterJob.id == job["id"])
+            .values(
+                status="failed",
+                error="no roster was found within the time limit of 1 s; retry with a longer limit",
+            )
+        )
+        await s.commit()
+    r = await client.post(
+        f"/roster-jobs/{job['id']}/retry",
+        json={"time_limit_s": 3},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 202, r.text
+    assert r.json()["time_limit_s"] == 3
+    retried = await wait_for_job(client, world, r.json()["id"])
+    assert retried["status"] == "succeeded", retried
+    assert retried["retry_of"] == job["id"]
+    r = await client.post(
+        f"/roster-jobs/{retried['id']}/retry",
+        json={"time_limit_s": 0},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code in (400, 422), r.text  # out of range, said before anything else
