@@ -19,11 +19,13 @@ from scheduler.db.session import make_engine, make_sessionmaker
 from scheduler.errors import DomainError
 from scheduler.logs import configure_logging
 from scheduler.org import lookup
+from scheduler.org.models import Department
+from scheduler.rosters import calendar as dept_calendar
 from scheduler.rosters import jobs
 from scheduler.rosters.dispatch import run_worker
-from scheduler.rosters.models import RosterJob, RosterVersion
+from scheduler.rosters.models import Roster, RosterJob, RosterVersion
 from scheduler.rosters.runner import run_job
-from scheduler.rosters.store import Scope, cells_of, parse_month
+from scheduler.rosters.store import Scope, cells_of, month_end, parse_month
 from scheduler.settings import Settings
 
 
@@ -167,6 +169,14 @@ async def generate(
                 version = await session.get(RosterVersion, final.result_version_id)
                 assert version is not None
                 await print_version(session, version)
+                roster = await session.get(Roster, version.roster_id)
+                owner = await session.get(Department, roster.department_id) if roster else None
+                if roster is not None and owner is not None:
+                    notice = await dept_calendar.provisional_notice(
+                        session, owner, roster.month, month_end(roster.month)
+                    )
+                    if notice:
+                        console.print(Text(f"Note: {notice}", style="yellow"))
                 console.print(
                     f"Draft {version.number} of roster {version.roster_id} stored; publish it with "
                     f"POST /rosters/{version.roster_id}/versions/{version.number}/publish"

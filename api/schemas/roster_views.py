@@ -113,6 +113,8 @@ class RosterViewOut(Output):
     interval_coverage: list[IntervalCoverageOut]
     violations: list[ViolationOut]
     """The hard rules the version breaks, each named (empty for agents)."""
+    notices: list[str]
+    """What to check before trusting the month, e.g. a national calendar that is an estimate."""
 
 
 class CellChangeOut(Output):

@@ -8,6 +8,8 @@ the company adds its own days on top (an anniversary off, a statutory holiday it
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import holidays
@@ -60,6 +62,67 @@ def statutory(
     days = {d: str(name) for d, name in calendar.items() if start <= d <= end}
     workdays = {d for d in getattr(calendar, "weekend_workdays", set()) if start <= d <= end}
     return days, workdays
+
+
+@functools.lru_cache(maxsize=256)
+def _has_makeup_days(country: str, year: int) -> bool:
+    try:
+        calendar = holidays.country_holidays(country, years=year)
+    except NotImplementedError:
+        return False
+    # The library's set also holds a few days of other years: only this year's count.
+    return any(d.year == year for d in getattr(calendar, "weekend_workdays", set()))
+
+
+def provisional_years(country: str, years: Iterable[int]) -> list[int]:
+    """Years whose statutory calendar is still an estimate in the ``holidays`` data.
+
+    China announces each year's holidays and make-up working days (调休) only in the November
+    before; until the library has that notice, it computes the holidays by rule and knows no
+    make-up day. A year without any, of a country that had some in the ten years before, is
+    such an estimate: a roster of it may rest people on days the State Council makes working
+    days. Never true of a country that does not move working days.
+    """
+    return [
+        y
+        for y in years
+        if not _has_makeup_days(country, y)
+        and any(_has_makeup_days(country, y - k) for k in range(1, 11))
+    ]
+
+
+async def provisional_notice(
+    session: AsyncSession, department: Department, start: dt.date, end: dt.date
+) -> str | None:
+    """What a manager must be told when the month's national calendar is an estimate.
+
+    Once the company has entered any make-up working day of the year itself, it has read the
+    official notice: nothing to say.
+    """
+    years = provisional_years(department.country, range(start.year, end.year + 1))
+    unsure = []
+    for year in years:
+        entered = await session.scalar(
+            select(CalendarDay.id)
+            .where(
+                CalendarDay.department_id == department.id,
+                CalendarDay.kind == "workday",
+                CalendarDay.date >= dt.date(year, 1, 1),
+                CalendarDay.date <= dt.date(year, 12, 31),
+            )
+            .limit(1)
+        )
+        if entered is None:
+            unsure.append(str(year))
+    if not unsure:
+        return None
+    listed = ", ".join(unsure)
+    return (
+        f"the official holiday schedule of {listed} (statutory holidays and make-up working days, "
+        f"调休) is not yet in this installation's national calendar: its holidays are estimated "
+        f"and it has no make-up working day; enter the official days at "
+        f"POST /departments/{department.id}/calendar-days (kind holiday, workday or not_holiday)"
+    )
 
 
 async def resolve(

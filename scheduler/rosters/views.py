@@ -229,6 +229,8 @@ class RosterView:
     interval_coverage: list[IntervalCoverage]
     teams: dict[int | None, str] = field(default_factory=dict)
     violations: list[dict[str, Any]] = field(default_factory=list)
+    #: What the manager must know to trust the month (an estimated national calendar).
+    notices: list[str] = field(default_factory=list)
     """The hard rules the version breaks, each named (for the department's managers; a count
     alone does not tell a manager what to fix before publishing)."""
 
@@ -601,6 +603,11 @@ async def load_view(
     days = await department_days(session, department, roster.month, store.month_end(roster.month))
     halves = await half_days_of(session, emp_ids, roster.month, store.month_end(roster.month))
     view = compose_view(roster, version, cells, employees, teams, department, days, halves)
+    notice = await calendar.provisional_notice(
+        session, department, roster.month, store.month_end(roster.month)
+    )
+    if notice is not None:
+        view = replace(view, notices=[notice])
     if violations and version.hard_violations:
         report = check(problem_of(version), assignment_of(cells))
         view = replace(view, violations=[violation_json(v) for v in report.hard_violations])
