@@ -29,7 +29,13 @@ from scheduler.rosters.availability import leave_reason
 from scheduler.rosters.models import Roster, RosterVersion
 from scheduler.rosters.problem_builder import problem_with_leave
 from scheduler.rosters.store import cells_of, published_cells_for_employee, published_version
-from scheduler.rosters.versions import assignment_of, derive_published, problem_of, violation_json
+from scheduler.rosters.versions import (
+    assignment_of,
+    derive_published,
+    lock_rosters,
+    problem_of,
+    violation_json,
+)
 from solver.check import check
 from solver.io import problem_to_dict
 from solver.problem import Leave
@@ -42,6 +48,11 @@ async def _restore_shifts(session: AsyncSession, leave: LeaveRequest, actor: Pri
     day since); the shift comes from the version the leave's own version was derived from.
     """
     restored: list[dict[str, Any]] = []
+    # The cells read below must be the ones the new versions are derived from (see lock_rosters).
+    await lock_rosters(
+        session,
+        {e["roster_id"] for e in leave.roster_versions or [] if not e.get("cancelled")},
+    )
     for entry in leave.roster_versions or []:
         if entry.get("cancelled"):
             continue
@@ -165,6 +176,12 @@ class LeaveHandler:
         leave.revision += 1
         if leave.half is not None:
             return
+        cells = await published_cells_for_employee(
+            session, leave.employee_id, leave.start_date, leave.end_date
+        )
+        # Lock those rosters, then read the cells again: a draft published between the first
+        # read and the lock would otherwise keep a shift on a day of this leave.
+        await lock_rosters(session, {c.roster_id for c in cells})
         cells = await published_cells_for_employee(
             session, leave.employee_id, leave.start_date, leave.end_date
         )

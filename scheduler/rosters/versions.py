@@ -401,6 +401,10 @@ async def edit_cells(
     version.objective = after.objective
     version.breakdown = dict(after.breakdown)
     version.hard_violations = len(after.hard_violations)
+    # Every applied edit is a new revision, also one that leaves the counts as they were (a lock,
+    # an assign of equal cost): the row only gets an UPDATE, and so a new ``revision``, when an
+    # attribute changes, and without one a second editor holding the old revision was not told.
+    version.updated_at = now
     await session.commit()
     return EditResult(version=version, caused=caused, report=after)
 
@@ -697,6 +701,24 @@ async def new_draft(
     version = await copy_version(session, roster, source, origin="edit", created_by=actor.user_ref)
     await session.commit()
     return version
+
+
+async def lock_rosters(session: AsyncSession, roster_ids: Iterable[int]) -> None:
+    """Take the roster rows' lock (the one publish and ``derive_published`` take), in id order.
+
+    A change that first reads the roster of record and then derives a version from it (leave
+    reading which days the person works, a swap checking its cells are still as proposed) must
+    hold this lock from the read on: otherwise a draft published in between is the version the
+    change lands on, and the change is applied to cells it never saw (a shift kept on approved
+    leave, a manager's edit silently overwritten by a swap). Ordering by id keeps two changes
+    that lock several rosters (leave across a month end) from deadlocking each other. On SQLite
+    ``FOR UPDATE`` is ignored; the database lock held by the first writer serialises instead.
+    """
+    ids = sorted(set(roster_ids))
+    if ids:
+        await session.execute(
+            select(Roster.id).where(Roster.id.in_(ids)).order_by(Roster.id).with_for_update()
+        )
 
 
 async def derive_published(

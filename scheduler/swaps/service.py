@@ -55,6 +55,7 @@ from scheduler.rosters.versions import (
     assignment_of,
     caused_violations,
     derive_published,
+    lock_rosters,
     problem_of,
     violation_json,
 )
@@ -504,6 +505,9 @@ class SwapHandler:
     ) -> None:
         """Refuse a swap that started or changed; violations need the approver's reason."""
         swap = await self._swap(session, request)
+        # Hold the roster from the check on: a draft published between this check and the new
+        # version would otherwise have the swap applied over the manager's changes.
+        await lock_rosters(session, [await _roster_id(session, swap)])
         await _verify_still_valid(session, swap)
         found = await violations_after(session, await _roster_id(session, swap), changes_of(swap))
         swap.violations = found
