@@ -59,11 +59,20 @@ async def _claim(session: AsyncSession, job_id: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _finish(session: AsyncSession, job_id: int, **values: object) -> None:
-    await session.execute(
-        update(RosterJob).where(RosterJob.id == job_id).values(finished_at=utcnow(), **values)
+async def _finish(session: AsyncSession, job_id: int, **values: object) -> bool:
+    """End a job this worker still runs; False (nothing written) when it has ended meanwhile.
+
+    The sweeper fails a job whose heartbeat stopped (a worker frozen or cut off for a minute),
+    and the manager may then retry it: a worker that comes back must not turn that "failed"
+    into "succeeded" (the job answer would contradict itself and two jobs would be live).
+    """
+    result = await session.execute(
+        update(RosterJob)
+        .where(RosterJob.id == job_id, RosterJob.status == "running")
+        .values(finished_at=utcnow(), **values)
     )
     await session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def run_job(
@@ -156,6 +165,20 @@ async def _run_claimed(
     )
 
     async with sessionmaker() as session:
+        # Lock the job for the rest: a cancel or a sweep now waits for this ending, or has
+        # happened and is seen here (a swept job's result is dropped, not stored as a draft).
+        held = (
+            await session.execute(
+                select(RosterJob.status, RosterJob.cancel_requested)
+                .where(RosterJob.id == job_id)
+                .with_for_update()
+            )
+        ).one()
+        if held.status != "running":
+            bound_log.warning("job_result_dropped", status=held.status)
+            await session.rollback()
+            return str(held.status)
+        cancelled = bool(held.cancel_requested) or solution.status is SolveStatus.CANCELLED
         roster = await session.get(Roster, roster.id)
         assert roster is not None
         common: dict[str, object] = {
@@ -177,7 +200,8 @@ async def _run_claimed(
                 based_on=base,
                 created_by=requested_by,
             )
-            status = "cancelled" if solution.status is SolveStatus.CANCELLED else "succeeded"
+            # A cancel that arrived while the search was ending is honoured like one before.
+            status = "cancelled" if cancelled else "succeeded"
             await _finish(session, job_id, status=status, result_version_id=version.id, **common)
             return status
         if solution.status is SolveStatus.INFEASIBLE:
@@ -244,8 +268,18 @@ async def _follow(
                     gap=(p.objective - p.best_bound) / max(1, abs(p.objective)),
                     solutions=count,
                 )
-            await session.execute(update(RosterJob).where(RosterJob.id == job_id).values(**values))
+            beat = await session.execute(
+                update(RosterJob)
+                .where(RosterJob.id == job_id, RosterJob.status == "running")
+                .values(**values)
+            )
             await session.commit()
+            if not beat.rowcount:  # type: ignore[attr-defined]
+                # Swept as dead while this worker was frozen or cut off: the job has ended (and
+                # may have been retried), so stop searching; the result will not be stored.
+                cancel.set()
+                await asyncio.wait({task})
+                return
             if await session.scalar(
                 select(RosterJob.cancel_requested).where(RosterJob.id == job_id)
             ):
