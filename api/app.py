@@ -20,14 +20,13 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api import deps
+from api.login_limits import rate_limit_store
 from api.problems import EXCEPTION_HANDLERS, problem_details_plugin
 from api.request import RotaRequest, check_parameters
 from api.request_log import RequestLogMiddleware
@@ -43,15 +42,6 @@ from scheduler.settings import Settings
 API_VERSION = "0.1.0"
 #: Server-rendered pages (the printable roster); Jinja2 with autoescaping on.
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-
-
-def _rate_limit_store(settings: Settings) -> Store:
-    """Redis when configured (limits shared by every replica), else this process's memory."""
-    if settings.redis_url:
-        from litestar.stores.redis import RedisStore
-
-        return RedisStore.with_client(url=settings.redis_url, namespace="rota")
-    return MemoryStore()
 
 
 async def _sweep_forever(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -159,7 +149,7 @@ def create_app(
         before_request=check_parameters,
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=openapi,
-        stores=StoreRegistry(default_factory=lambda _name: _rate_limit_store(settings)),
+        stores=StoreRegistry(default_factory=lambda _name: rate_limit_store(settings.redis_url)),
         lifespan=[lifespan],
         cors_config=CORSConfig(allow_origins=[]),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),

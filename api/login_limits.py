@@ -1,85 +1,135 @@
 """Brute-force protection for the login route.
 
-Per client address: Litestar's RateLimitMiddleware on the login handler. Per account: failed
-attempts counted in the same Litestar store (memory on the embedded default, Redis when
-REDIS_URL is set, so the limits hold across replicas). Both answer 429 with Retry-After.
+Two fixed one-minute windows, both answering 429 with Retry-After: login attempts per client
+address, and failed attempts per account. The counts live in the app's ``rate_limit`` store:
+this process's memory on the embedded default, Redis when REDIS_URL is set, so the limits hold
+across replicas.
+
+Each attempt is counted with one atomic increment *before* the password is checked (a Lua
+``INCR``/``EXPIRE`` in Redis; one lock per store in memory). Reading the count, checking the
+password and writing the count back (what this did before) lets a burst of concurrent guesses,
+spread over replicas, all read the same count and all be checked: the limit leaked and the
+stored count lost increments. An account's reserved attempt is kept when the password is wrong
+and the count cleared when it is right.
+
+When Redis cannot be reached the limits cannot be held, so login answers 503 with Retry-After
+(fail closed: an outage of the limiter must not open the door to guessing) instead of a 500.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any
+import asyncio
+from typing import Any, cast
 
 from litestar import Request
-from litestar.middleware.rate_limit import CacheObject, RateLimitConfig, RateLimitMiddleware
 from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
+from redis.exceptions import RedisError
 
-from scheduler.errors import RateLimitedError
+from scheduler.errors import RateLimitedError, UnavailableError
 
 STORE_NAME = "rate_limit"
 WINDOW_S = 60
 
+#: INCR the key; start its window on the first hit (and heal a key that somehow lost its TTL).
+_HIT_SCRIPT = """
+local n = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {n, ttl}
+"""
 
-class _LoginRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's middleware, adding Retry-After to its 429 (RFC 9110 asks for it)."""
 
-    def create_response_headers(self, cache_object: CacheObject) -> dict[str, str]:
-        """Add Retry-After, in whole seconds until the window resets."""
-        headers = super().create_response_headers(cache_object)
-        headers["Retry-After"] = str(max(1, cache_object.reset - int(time.time())))
-        return headers
+class CountingRedisStore(RedisStore):
+    """Litestar's Redis store with an atomic windowed counter (one round trip, no lost hits)."""
+
+    async def hit(self, key: str, window_s: int) -> tuple[int, int]:
+        """Count one hit of ``key``; answer (hits in this window, seconds until it resets)."""
+        script = self._redis.register_script(_HIT_SCRIPT)
+        n, ttl = await script(keys=[self._make_key(key)], args=[window_s])
+        return int(n), int(ttl)
 
 
-def _client_key(request: Request[Any, Any, Any]) -> str:
+#: One lock per in-process store and event loop: get-then-set of a count must not interleave.
+#: (Keyed by ids: Litestar's stores take no weak references. One entry in production.)
+_LOCKS: dict[tuple[int, int], asyncio.Lock] = {}
+
+
+async def _hit(store: Store, key: str, window_s: int = WINDOW_S) -> tuple[int, int]:
+    """Count one hit of ``key`` atomically; (hits in the window, seconds left in it)."""
+    try:
+        if isinstance(store, CountingRedisStore):
+            return await store.hit(key, window_s)
+        lock = _LOCKS.setdefault((id(store), id(asyncio.get_running_loop())), asyncio.Lock())
+        async with lock:
+            raw = await store.get(key)
+            left = await store.expires_in(key) if raw is not None else None
+            left = left if left and left > 0 else window_s
+            n = 1 if raw is None else int(raw) + 1
+            await store.set(key, str(n).encode(), expires_in=left)
+            return n, left
+    except (RedisError, OSError) as exc:
+        raise _unavailable() from exc
+
+
+def _unavailable() -> UnavailableError:
+    return UnavailableError(
+        "sign-in is unavailable: the rate-limit store (Redis) cannot be reached; try again shortly",
+        retry_after=5,
+    )
+
+
+def client_key(request: Request[Any, Any, Any]) -> str:
+    """The per-address window's key."""
     host = request.client.host if request.client else "unknown"
     return f"login-address:{host}"
 
 
-def login_rate_limit(attempts_per_minute: int) -> RateLimitConfig:
-    """The per-address limit, attached to the login handler only."""
-    return RateLimitConfig(
-        rate_limit=("minute", attempts_per_minute),
-        identifier_for_request=_client_key,
-        middleware_class=_LoginRateLimitMiddleware,
-        store=STORE_NAME,
-    )
+class LoginLimiter:
+    """The two login windows of one app's store."""
 
-
-class AccountLimiter:
-    """Counts failed logins per username within a fixed window."""
-
-    def __init__(self, store: Store, max_failures: int) -> None:
+    def __init__(self, store: Store, max_attempts: int) -> None:
         self.store = store
-        self.max_failures = max_failures
+        self.max_attempts = max_attempts
 
     @staticmethod
-    def _key(username: str) -> str:
+    def _account_key(username: str) -> str:
         return f"login-account:{username.strip().lower()}"
 
-    async def check(self, username: str) -> None:
-        """Refuse before checking the password when the account has failed too often."""
-        raw = await self.store.get(self._key(username))
-        if raw is not None and int(raw) >= self.max_failures:
-            retry = await self.store.expires_in(self._key(username))
+    async def attempt(self, request: Request[Any, Any, Any], username: str) -> None:
+        """Count this attempt from its address and for its account; 429 past either limit.
+
+        The account's count is only taken when the address is within its limit, so one
+        address's refused flood does not lock other people's accounts on its own.
+        """
+        n, left = await _hit(self.store, client_key(request))
+        if n > self.max_attempts:
+            raise RateLimitedError(
+                "too many sign-in attempts from this address; wait before trying again",
+                retry_after=max(1, left),
+            )
+        n, left = await _hit(self.store, self._account_key(username))
+        if n > self.max_attempts:
             raise RateLimitedError(
                 "too many failed sign-ins for this account; wait before trying again",
-                retry_after=retry if retry and retry > 0 else WINDOW_S,
-            )
-
-    async def failed(self, username: str) -> None:
-        """Record one failure; the window starts at the first failure."""
-        key = self._key(username)
-        raw = await self.store.get(key)
-        if raw is None:
-            await self.store.set(key, b"1", expires_in=WINDOW_S)
-        else:
-            remaining = await self.store.expires_in(key)
-            await self.store.set(
-                key,
-                str(int(raw) + 1).encode(),
-                expires_in=remaining if remaining and remaining > 0 else WINDOW_S,
+                retry_after=max(1, left),
             )
 
     async def succeeded(self, username: str) -> None:
-        """A correct password clears the count."""
-        await self.store.delete(self._key(username))
+        """A correct password clears the account's count (the address keeps its own)."""
+        try:
+            await self.store.delete(self._account_key(username))
+        except (RedisError, OSError) as exc:
+            raise _unavailable() from exc
+
+
+def rate_limit_store(redis_url: str | None) -> Store:
+    """Redis when configured (limits shared by every replica), else this process's memory."""
+    if redis_url:
+        return cast(Store, CountingRedisStore.with_client(url=redis_url, namespace="rota"))
+    from litestar.stores.memory import MemoryStore
+
+    return MemoryStore()

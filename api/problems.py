@@ -240,7 +240,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     """A rule of the business said no; its class picks the status."""
     status = next((s for cls, s in _DOMAIN_STATUS.items() if isinstance(exc, cls)), 400)
     headers = None
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | UnavailableError) and exc.retry_after is not None:
         headers = {"Retry-After": str(max(1, exc.retry_after))}
     errors = exc.errors
     field = exc.extra.get("field")

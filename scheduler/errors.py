@@ -64,6 +64,13 @@ class RateLimitedError(DomainError):
 
 
 class UnavailableError(DomainError):
-    """A dependency (the job queue, the database) cannot take the request right now."""
+    """A dependency (the job queue, the database) cannot take the request right now.
+
+    ``retry_after``, when known, becomes the Retry-After header: when to send it again.
+    """
 
     title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after

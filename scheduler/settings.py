@@ -95,7 +95,8 @@ class Settings:
         metadata={
             "var": "REDIS_URL",
             "doc": "When set, rate limits live in Redis so they hold "
-            "across replicas; otherwise in process memory (one process only).",
+            "across replicas; otherwise in process memory (one process only). While Redis is "
+            "unreachable, login answers 503 with Retry-After (the limits cannot be held).",
         },
     )
     token_ttl_minutes: int = field(

@@ -11,8 +11,13 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.login_limits import STORE_NAME, AccountLimiter, login_rate_limit
-from api.problems import ConflictProblem, TooManyRequestsProblem, UnprocessableProblem
+from api.login_limits import STORE_NAME, LoginLimiter
+from api.problems import (
+    ConflictProblem,
+    TooManyRequestsProblem,
+    UnavailableProblem,
+    UnprocessableProblem,
+)
 from api.schemas.auth import (
     LoginIn,
     PasswordChangeIn,
@@ -29,7 +34,6 @@ from scheduler.auth import service
 from scheduler.auth.models import User
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import Role
-from scheduler.errors import AuthenticationError
 from scheduler.settings import Settings
 
 
@@ -55,8 +59,7 @@ def make_login_handler(settings: Settings) -> Any:
         exclude_from_auth=True,
         tags=["auth"],
         summary="Sign in with username and password",
-        middleware=[login_rate_limit(settings.login_attempts_per_minute).middleware],
-        raises=[NotAuthorizedException, TooManyRequestsProblem],
+        raises=[NotAuthorizedException, TooManyRequestsProblem, UnavailableProblem],
         status_code=200,
     )
     async def login(
@@ -67,18 +70,15 @@ def make_login_handler(settings: Settings) -> Any:
     ) -> Response[TokenOut]:
         """Check the password and answer a signed token that expires.
 
-        Failed attempts are counted per account; too many get 429 with Retry-After, before
-        the password is even checked.
+        Attempts are counted per client address and per account before the password is
+        checked (a wrong password keeps its count, a right one clears the account's); too many
+        get 429 with Retry-After. 503 when the shared limit store (Redis) is unreachable.
         """
-        limiter = AccountLimiter(
+        limiter = LoginLimiter(
             request.app.stores.get(STORE_NAME), settings.login_attempts_per_minute
         )
-        await limiter.check(data.username)
-        try:
-            user = await service.authenticate(db_session, data.username, data.password)
-        except AuthenticationError:
-            await limiter.failed(data.username)
-            raise
+        await limiter.attempt(request, data.username)
+        user = await service.authenticate(db_session, data.username, data.password)
         await limiter.succeeded(data.username)
         token, expires = issue_token(state.jwt_auth, settings, service.principal_of(user))
         body = TokenOut(access_token=token, token_type="Bearer", expires_at=expires)  # noqa: S106
