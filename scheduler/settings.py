@@ -117,8 +117,9 @@ class Settings:
         default=10,
         metadata={
             "var": "ROTA_LOGIN_ATTEMPTS_PER_MINUTE",
-            "doc": "Login attempts allowed per "
-            "client address and, separately, per account, per minute; more get 429.",
+            "doc": "Failed login attempts allowed per client address and, separately, per "
+            "account, per minute; more get 429. Successful sign-ins do not count, so an office "
+            "behind one address signs in at shift start.",
         },
     )
     solver_max_concurrent: int = field(

@@ -71,15 +71,16 @@ def make_login_handler(settings: Settings) -> Any:
         """Check the password and answer a signed token that expires.
 
         Attempts are counted per client address and per account before the password is
-        checked (a wrong password keeps its count, a right one clears the account's); too many
-        get 429 with Retry-After. 503 when the shared limit store (Redis) is unreachable.
+        checked (a wrong password keeps both counts; a right one clears the account's and gives
+        the address its attempt back, so only failures count); too many get 429 with
+        Retry-After. 503 when the shared limit store (Redis) is unreachable.
         """
         limiter = LoginLimiter(
             request.app.stores.get(STORE_NAME), settings.login_attempts_per_minute
         )
         await limiter.attempt(request, data.username)
         user = await service.authenticate(db_session, data.username, data.password)
-        await limiter.succeeded(data.username)
+        await limiter.succeeded(request, data.username)
         token, expires = issue_token(state.jwt_auth, settings, service.principal_of(user))
         body = TokenOut(access_token=token, token_type="Bearer", expires_at=expires)  # noqa: S106
         cookie = Cookie(

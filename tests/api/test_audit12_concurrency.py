@@ -379,3 +379,22 @@ async def test_login_answers_503_when_the_rate_limit_store_is_unreachable(
     body = assert_problem(r, 503)
     assert int(r.headers["retry-after"]) >= 1
     assert "Redis" in body["detail"]
+
+
+async def test_a_successful_sign_in_gives_its_address_attempt_back_in_redis() -> None:
+    store = CountingRedisStore.with_client(
+        url="redis://127.0.0.1:6379/0", namespace=f"rota-test-{uuid.uuid4().hex}"
+    )
+    try:
+        await store.exists("ping")
+    except Exception as exc:
+        pytest.skip(f"no Redis on 127.0.0.1:6379 ({type(exc).__name__})")
+    try:
+        assert [(await store.hit("k", 60))[0] for _ in range(3)] == [1, 2, 3]
+        await store.release("k")
+        assert (await store.hit("k", 60))[0] == 3
+        await store.release("never-hit")
+        assert await store.get("never-hit") is None
+    finally:
+        await store.delete_all()
+        await store._shutdown()

@@ -167,6 +167,21 @@ async def test_too_many_attempts_from_one_address(client: Client, world: World) 
     assert r.status_code == 200, r.text
 
 
+async def test_an_office_behind_one_address_signs_in_at_shift_start(
+    client: Client, world: World
+) -> None:
+    """Only failures count against an address: every agent of an office (one NAT address)
+    signs in within the minute, more than the limit; guessing from it is still limited."""
+    limit = world.settings.login_attempts_per_minute
+    for _ in range(limit * 2):
+        for who in ("agent", "agent2", "manager"):
+            r = await login(client, who, PASSWORD, address="203.0.113.5")
+            assert r.status_code == 200, r.text
+    for i in range(limit):
+        assert_problem(await login(client, f"ghost{i}", "guess", address="203.0.113.5"), 401)
+    assert_problem(await login(client, "agent", PASSWORD, address="203.0.113.5"), 429)
+
+
 async def test_disabled_users_token_stops_working(client: Client, world: World) -> None:
     headers = world.headers("agent")
     assert (await client.get("/me", headers=headers)).status_code == 200
