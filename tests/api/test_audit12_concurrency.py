@@ -16,7 +16,7 @@ import asyncio
 import datetime as dt
 import threading
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from litestar.stores.memory import MemoryStore
@@ -382,8 +382,11 @@ async def test_login_answers_503_when_the_rate_limit_store_is_unreachable(
 
 
 async def test_a_successful_sign_in_gives_its_address_attempt_back_in_redis() -> None:
-    store = CountingRedisStore.with_client(
-        url="redis://127.0.0.1:6379/0", namespace=f"rota-test-{uuid.uuid4().hex}"
+    store = cast(
+        CountingRedisStore,
+        CountingRedisStore.with_client(
+            url="redis://127.0.0.1:6379/0", namespace=f"rota-test-{uuid.uuid4().hex}"
+        ),
     )
     try:
         await store.exists("ping")
