@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
@@ -43,6 +43,7 @@ from scheduler.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
+from scheduler.org import lookup
 from scheduler.people.models import Employee
 from scheduler.rosters.models import Roster
 from scheduler.rosters.store import (
@@ -116,6 +117,12 @@ class CurrentState:
     """The published cells a swap touches, as they are now."""
 
     cells: dict[Key, PublishedCell | None]
+    #: Who each employee id is, so a refusal names people as the roster does.
+    names: dict[int, str] = field(default_factory=dict)
+
+    def _who(self, emp: int) -> str:
+        name = self.names.get(emp)
+        return f"{name} (employee {emp})" if name else f"employee {emp}"
 
     def differences(self, expected: dict[Key, str | None]) -> list[str]:
         """Why the roster no longer matches what the swap was proposed against."""
@@ -124,7 +131,7 @@ class CurrentState:
             cell = self.cells.get((emp, day))
             now = None if cell is None else cell.shift_code
             if cell is None:
-                out.append(f"employee {emp} has no published cell on {day}")
+                out.append(f"{self._who(emp)} has no published cell on {day}")
             elif now != shift or (shift is None and cell.absence is not None):
                 # What the swap needs against what the roster has: "was" would claim a past
                 # state nobody saw (at a proposal the needed "free" is a requirement, not news).
@@ -132,7 +139,7 @@ class CurrentState:
                     f"on {now}" if now else f"on leave ({cell.absence})" if cell.absence else "free"
                 )
                 out.append(
-                    f"employee {emp} on {day}: the swap needs them "
+                    f"{self._who(emp)} on {day}: the swap needs them "
                     f"{f'on {shift}' if shift else 'free'}, but the roster has them {has}"
                 )
         return out
@@ -144,13 +151,18 @@ class CurrentState:
             if cell is not None and cell.shift_code is not None:
                 start = _start_of(cell)
                 if start is not None and start <= now:
-                    out.append(f"employee {emp}'s {cell.shift_code} shift on {day} has started")
+                    who = self._who(emp)
+                    out.append(f"{who}: the {cell.shift_code} shift on {day} has started")
         return out
 
 
 async def current_state(session: AsyncSession, keys: list[Key]) -> CurrentState:
     """The published cells of the given (person, date) pairs."""
-    return CurrentState({k: await _cell(session, *k) for k in keys})
+    people = await lookup.employees_by_id(session, {emp for emp, _ in keys})
+    return CurrentState(
+        {k: await _cell(session, *k) for k in keys},
+        {emp: person.name for emp, person in people.items()},
+    )
 
 
 @dataclass(frozen=True, slots=True)
