@@ -135,9 +135,9 @@ class CurrentState:
             elif now != shift or (shift is None and cell.absence is not None):
                 # What the swap needs against what the roster has: "was" would claim a past
                 # state nobody saw (at a proposal the needed "free" is a requirement, not news).
-                has = (
-                    f"on {now}" if now else f"on leave ({cell.absence})" if cell.absence else "free"
-                )
+                # "on leave", not its type: the parties of a swap are agents, and a colleague's
+                # sick leave is health information (as on the roster agents read).
+                has = f"on {now}" if now else "on leave" if cell.absence else "free"
                 out.append(
                     f"{self._who(emp)} on {day}: the swap needs them "
                     f"{f'on {shift}' if shift else 'free'}, but the roster has them {has}"

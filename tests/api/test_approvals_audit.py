@@ -178,6 +178,7 @@ async def test_a_swap_the_roster_no_longer_allows_is_marked_stale_and_rejected_i
     assert details["stale"] is True
     assert "no longer fits the roster" in details["stale_reason"]
     assert f"(employee {a}) on {d}" in details["stale_reason"]
+    assert "sick" not in details["stale_reason"]  # the parties are agents: no leave type
     assert details["problems"]
     # Approving it stays a 409 with the reason and what to do.
     refused = assert_problem(await decide(client, world, "manager", aid), 409)

@@ -516,7 +516,7 @@ def _cell(shift: str | None, absence: str | None = None) -> PublishedCell:
         (None, _cell("late"), "the swap needs them free, but the roster has them on late"),
         ("early", _cell("late"), "the swap needs them on early, but the roster has them on late"),
         ("early", _cell(None), "the swap needs them on early, but the roster has them free"),
-        (None, _cell(None, "sick"), "needs them free, but the roster has them on leave (sick)"),
+        (None, _cell(None, "sick"), "needs them free, but the roster has them on leave"),
     ],
     ids=["needs-free-has-late", "needs-early-has-late", "needs-early-is-free", "on-leave"],
 )
