@@ -569,8 +569,10 @@ async def get_policy(
     month: FromQuery[str | None] = None,
 ) -> PolicyOut:
     """The version in force on the month's first day (or the shipped defaults), and history."""
-    first = parse_month(month) if month else exports.today_month("Asia/Shanghai")
-    policy, row, history = await service.get_policy(db_session, principal, department_id, first)
+    # Without a month, "this month" is the department's, on its wall clock (service).
+    policy, row, history, first = await service.get_policy(
+        db_session, principal, department_id, parse_month(month) if month else None
+    )
     return _policy_out(department_id, first, policy, row, history)
 
 
@@ -618,7 +620,7 @@ async def set_policy(
     await service.set_policy(
         db_session, principal, department_id, data.effective_from, data.policy, data.note
     )
-    policy, row, history = await service.get_policy(
+    policy, row, history, _ = await service.get_policy(
         db_session, principal, department_id, data.effective_from
     )
     return _policy_out(department_id, data.effective_from, policy, row, history)

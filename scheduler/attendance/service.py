@@ -134,6 +134,9 @@ async def load_plans(
 ) -> RosterFacts:
     """Published cells per person and date (the latest published version wins a date).
 
+    A person on two rosters of the month (a team move) has a day from the one that gives it a
+    shift or leave, not a rest day the other roster keeps for them (see the loop below).
+
     ``month`` (any day of it) is the month whose cells decide each person's roster of record.
     """
     if not employee_ids:
@@ -192,15 +195,29 @@ async def load_plans(
     # Cells of the month per person and version, for the roster of record.
     counts: dict[int, dict[int, int]] = {}
     first = month.replace(day=1) if month is not None else None
+    # The version each chosen cell came from, to move a count when a later row wins its day.
+    chosen: dict[tuple[int, dt.date], int] = {}
     for emp, day, code, absence, vid in rows:
         person = out.get(emp)
         if person is None:
             person = out[emp] = {}
         elif day in person:
-            continue  # an older published version of the same day
+            # Another published version holds the same day: a roster has one published
+            # version, so this is another roster (a team move mid-month leaves the person in
+            # the old team's roster as rest from the move on, and in the new team's as rest
+            # before it). Version numbers count per roster and say nothing about which is
+            # right, so the one that gives the day a shift or leave wins over a rest day;
+            # otherwise the first row (the higher number) stays.
+            held = person[day]
+            if held.shift is not None or held.absence is not None or not (code or absence):
+                continue
+            if first is not None and day.month == first.month and day.year == first.year:
+                per = counts[emp]
+                per[chosen[emp, day]] -= 1
         if first is not None and day.month == first.month and day.year == first.year:
             per = counts.setdefault(emp, {})
             per[vid] = per.get(vid, 0) + 1
+            chosen[emp, day] = vid
         key = (day, vid, code, absence)
         plan = plan_cache.get(key)
         if plan is None:
@@ -749,14 +766,21 @@ async def list_punches(
 
 
 async def get_policy(
-    session: AsyncSession, actor: Principal, department_id: int, month: dt.date
-) -> tuple[Policy, AttendancePolicy | None, list[AttendancePolicy]]:
-    """The policy judging ``month``, its stored row (None: the defaults), and every version."""
+    session: AsyncSession, actor: Principal, department_id: int, month: dt.date | None
+) -> tuple[Policy, AttendancePolicy | None, list[AttendancePolicy], dt.date]:
+    """The policy judging ``month``, its stored row (None: the defaults), every version, the month.
+
+    Without ``month``, the current month on the department's wall clock: on the 1st at 08:00
+    in Shanghai it is still the last day of the month before in New York, whose staff are
+    judged by that month's policy, not by the version the new month brings.
+    """
     department = await _department(session, actor, department_id)
     actor.require(
         _can_read_attendance(actor, department.id) or actor.role in OWN_DATA_ROLES,
         "read this department's attendance policy",
     )
+    if month is None:
+        month = local_today(department.timezone).replace(day=1)
     policy, row_id = await policy_for_month(session, department_id, month)
     history = list(
         (
@@ -768,7 +792,7 @@ async def get_policy(
         ).all()
     )
     row = next((r for r in history if r.id == row_id), None)
-    return policy, row, history
+    return policy, row, history, month
 
 
 async def set_policy(
