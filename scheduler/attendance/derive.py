@@ -788,7 +788,9 @@ def _judge_shift(
     on a half-day); overtime is the worked time of the shift's in-to-out pieces after its end
     (:func:`_work_minutes`). The breaches together cost at most the shift's absence
     (:func:`_cap_to_absence`). Returns the day and 1 if it counts as a lateness (for the
-    monthly escalation), else 0.
+    monthly escalation), else 0: a lateness long enough to be charged as absence is counted as
+    absence only, in the escalation as in the month's summary, so HR never sees "lateness no. 4"
+    beside a month that counts one lateness.
     """
     punches = slot.punches
     first_in = slot.first_in
@@ -807,6 +809,7 @@ def _judge_shift(
     breaches: tuple[Breach, ...] = ()
     missing: str | None = None
     is_late = False
+    counts_as_lateness = False
     halves = slot.halves
     absence = _absence(policy, bool(halves))
     if as_of_us < slot.end_us + _AFTER_US:
@@ -821,6 +824,7 @@ def _judge_shift(
         if is_late:
             escalated = lateness_before + 1 >= policy.escalate_from_lateness
             p = tier_penalty(policy, "late", late, escalated=escalated)
+            counts_as_lateness = p.absence_days == 0
             found.append(
                 Breach(
                     "late",
@@ -883,7 +887,7 @@ def _judge_shift(
         day.leave_type = halves[0].code
         day.half = halves[0].half
         day.leaves = tuple((h.code, HALF_DAY) for h in halves)
-    return day, 1 if is_late else 0
+    return day, 1 if counts_as_lateness else 0
 
 
 def summarise(days: Iterable[DayResult]) -> MonthSummary:

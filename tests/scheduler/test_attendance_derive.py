@@ -190,6 +190,19 @@ def test_monthly_escalation_from_fourth_lateness() -> None:
     assert summarise(r).total_deduction == 140
 
 
+def test_a_lateness_charged_as_absence_does_not_count_toward_the_escalation() -> None:
+    """Three latenesses of 31 min (each half a day's absence), then one of 10: the month's
+    summary counts one lateness, so the 10 minutes are not "lateness no. 4"."""
+    cells = {f"d{i}": EARLY for i in range(5, 9)}
+    punches = []
+    for i, (hh, mm) in zip(range(5, 9), ((9, 1), (9, 1), (9, 1), (8, 40)), strict=True):
+        punches += [punch("in", at(i, hh, mm)), punch("out", at(i, 17, 30))]
+    r = run(plans(**cells), punches)
+    ten = day(r, 8).breaches[0]
+    assert (ten.minutes, ten.deduction, ten.escalated) == (10, 20, False)
+    assert summarise(r).late_count == 1
+
+
 def test_dst_end_in_berlin() -> None:
     # 25 October 2026: clocks go back at 03:00 CEST to 02:00 CET; the day has 25 hours.
     berlin = "Europe/Berlin"
