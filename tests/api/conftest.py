@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.app import create_app
 from api.login_limits import STORE_NAME
 from api.security import issue_token
+from scheduler.attendance import punches
 from scheduler.auth.models import User
 from scheduler.auth.passwords import hash_password
 from scheduler.auth.service import principal_of
@@ -59,6 +60,22 @@ def pytest_configure(config: pytest.Config) -> None:
         "shared_app: use the session's app and client (fresh rate-limit store and cookies) "
         "instead of building an app per test; for tests that change no app state",
     )
+    config.addinivalue_line(
+        "markers",
+        "real_backfill: keep the 92-day limit on entered and uploaded punches (see wide_backfill)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def wide_backfill(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Punches of the fixed months the attendance tests judge (October 2026) stay enterable.
+
+    Managers and time clocks may enter punches up to 92 days back; a test of October 2026 run
+    in February 2027 would be refused its own facts. The limit itself is tested under the
+    ``real_backfill`` marker, against today.
+    """
+    if request.node.get_closest_marker("real_backfill") is None:
+        monkeypatch.setattr(punches, "BACKFILL_LIMIT", dt.timedelta(days=36500))
 
 
 def _with_test_client_address(app: Litestar) -> Litestar:

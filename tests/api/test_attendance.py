@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
@@ -100,6 +101,46 @@ async def test_concurrent_retries_with_one_key_store_once(
     assert sum(o.created for o in outcomes) == 1
     assert len({o.punch.id for o in outcomes}) == 1
     assert await count_punches(sessionmaker) == 2
+
+
+@pytest.mark.real_backfill
+async def test_punches_too_old_for_their_kind_are_refused_and_not_stored(
+    client: Client, world: World, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A manager enters punches up to 92 days back; an agent's own punch is "now" (15 min)."""
+    agent = world.employees["agent"].id
+    now = dt.datetime.now(dt.UTC)
+    r = await client.post(
+        "/attendance/punches",
+        json={
+            "direction": "in",
+            "at": (now - dt.timedelta(days=93)).isoformat(),
+            "employee_id": agent,
+            "reason": "paper sheet found",
+        },
+        headers=world.headers("manager"),
+    )
+    assert_problem(r, 422, field="at")
+    r = await client.post(
+        "/attendance/punches",
+        json={"direction": "in", "at": (now - dt.timedelta(hours=1)).isoformat()},
+        headers={**world.headers("agent"), "Idempotency-Key": "old-web-punch"},
+    )
+    assert_problem(r, 422, field="at")
+    r = await client.post(
+        "/attendance/punches",
+        json={
+            "direction": "in",
+            "at": (now - dt.timedelta(days=91)).isoformat(),
+            "employee_id": agent,
+            "reason": "paper sheet found",
+        },
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 201, r.text
+    async with sessionmaker() as s:
+        stored = (await s.scalars(select(Punch).where(Punch.employee_id == agent))).all()
+    assert len(stored) == 1
 
 
 async def test_bad_punches_refused_and_not_stored(
