@@ -31,7 +31,11 @@ class DayOut(Output):
 
 
 class GridCellOut(Output):
-    """One person on one date: a shift, rest, or leave (``leave`` is the leave type)."""
+    """One person on one date: a shift, rest, or leave (``leave`` is the leave type).
+
+    ``half_leave``: approved half-day leave on the shift ("am", "pm" or "am+pm"); the person
+    works only the other half (and counts for the handover only if that half spans it).
+    """
 
     date: dt.date
     shift_code: str | None
@@ -40,6 +44,7 @@ class GridCellOut(Output):
     rest: bool
     leave: str | None
     locked: bool
+    half_leave: str | None = None
 
 
 class CountsOut(Output):

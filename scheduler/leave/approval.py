@@ -5,7 +5,8 @@ version (``derive_published``), whose problem learns the leave and the person's 
 less the leave (never a contract breach of the person on leave); the days and shifts now below
 their minimum are stored on the request with a link to ask for a repaired draft. Approved leave
 called off gives the shifts back where the cells still show it. Half days leave the roster as
-it is (attendance reads them from the request).
+it is (attendance reads them from the request); the windows they leave uncovered (the handover
+without an early agent after a PM half) are the request's shortfall.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from scheduler.rosters.versions import (
     problem_of,
     violation_json,
 )
+from scheduler.rosters.views import half_day_gaps
 from solver.check import check
 from solver.io import problem_to_dict
 from solver.problem import Leave
@@ -149,6 +151,28 @@ async def _shortfall_after(
     ]
 
 
+async def _half_day_shortfall(session: AsyncSession, leave: LeaveRequest) -> list[dict[str, Any]]:
+    """Windows approved half-day leave leaves uncovered on the published rosters of its day.
+
+    The roster keeps the shift (the person works the other half), so no version is made; but
+    the view counts the window without them, and the approval must say so as it does for a
+    full day (a PM half of the only early shift leaves the handover without an early agent).
+    """
+    await session.flush()  # the view reads approved half days from the database
+    out: list[dict[str, Any]] = []
+    for cell in await published_cells_for_employee(
+        session, leave.employee_id, leave.start_date, leave.end_date
+    ):
+        if cell.shift_code is None:
+            continue
+        roster = await session.get(Roster, cell.roster_id)
+        version = await published_version(session, cell.roster_id)
+        if roster is None or version is None:
+            continue
+        out += await half_day_gaps(session, roster, version, leave.employee_id, cell.date)
+    return out
+
+
 class LeaveHandler:
     """What approving, rejecting or withdrawing a leave request does."""
 
@@ -175,6 +199,7 @@ class LeaveHandler:
         leave.status = "approved"
         leave.revision += 1
         if leave.half is not None:
+            leave.shortfall = await _half_day_shortfall(session, leave)
             return
         cells = await published_cells_for_employee(
             session, leave.employee_id, leave.start_date, leave.end_date

@@ -38,8 +38,14 @@ _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
 def cell_text(cell: GridCell) -> str:
-    """What a grid cell says in a file: the shift code, ``休`` for rest, the leave type."""
+    """What a grid cell says in a file: the shift code, ``休`` for rest, the leave type.
+
+    A shift with approved half-day leave reads ``early (pm leave)``: payroll and the manager
+    see the same half the person's calendar shows.
+    """
     if cell.shift_code is not None:
+        if cell.half_leave:
+            return f"{cell.shift_code} ({cell.half_leave} leave)"
         return cell.shift_code
     if cell.leave:
         return f"leave:{cell.leave}"

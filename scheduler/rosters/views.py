@@ -32,7 +32,7 @@ from scheduler.rosters.availability import HalfDay, half_days, half_days_of, wor
 from scheduler.rosters.models import Roster, RosterCell, RosterVersion
 from scheduler.rosters.versions import assignment_of, problem_of, violation_json
 from scheduler.shifts.clock import shift_instants
-from solver.check import check
+from solver.check import check, fmt_day
 
 #: The handover window of DOMAIN.md (15:00-17:30), shown on every day even without demand rows.
 HANDOVER_START = 15 * 60
@@ -123,7 +123,13 @@ class ShiftInfo:
 
 @dataclass(frozen=True, slots=True)
 class GridCell:
-    """One person on one date: a shift, a rest day, or leave."""
+    """One person on one date: a shift, a rest day, or leave.
+
+    ``half_leave``: approved half-day leave on the shift ("am", "pm" or "am+pm"). Half days stay
+    out of the roster's cells (the person works the other half), but the grid must say so as
+    the person's shift list and calendar do: otherwise the manager sees an early agent on a day
+    whose handover the same view counts without them.
+    """
 
     date: dt.date
     shift_code: str | None
@@ -132,6 +138,7 @@ class GridCell:
     rest: bool
     leave: str | None
     locked: bool
+    half_leave: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,8 +445,10 @@ def compose_view(
 ) -> RosterView:
     """Build the view model from loaded rows; pure, so tests and exports can call it directly.
 
-    ``halves``: approved half-day leave by (employee, date), for the windows' coverage.
+    ``halves``: approved half-day leave by (employee, date), for the windows' coverage and for
+    the cells that show it.
     """
+    halves = halves or {}
     shifts = shifts_of(version.shift_snapshot or {})
     by_code = {s.code: s for s in shifts}
     day_info = {d.date: d for d in days}
@@ -478,6 +487,9 @@ def compose_view(
                     rest=c is not None and c.shift_code is None and not c.absence,
                     leave=c.absence if c is not None and c.shift_code is None else None,
                     locked=bool(c.locked) if c is not None else False,
+                    half_leave=half_label(halves.get((emp_id, d.date), []))
+                    if c is not None and c.shift_code
+                    else None,
                 )
             )
         team_id = team_of(emp_id)
@@ -788,6 +800,76 @@ async def my_shifts(
             )
         )
     return out
+
+
+async def half_day_gaps(
+    session: AsyncSession, roster: Roster, version: RosterVersion, employee_id: int, day: dt.date
+) -> list[dict[str, Any]]:
+    """The windows of ``day`` that the person's approved half-day leave left uncovered.
+
+    Half days stay out of the roster's cells, so the checker that finds a full day's shortfall
+    cannot see them; the view's window coverage can (the half worked must span the window). A
+    window is reported when, with this person's half days, it falls below its minimum or the
+    handover loses one of its sides (DOMAIN.md: both shifts hand over), and without them it
+    did not: what the manager must cover by editing a draft (a repair's solver does not know
+    half days either). Answered on the approval, as a full day's shortfall is.
+    """
+    cells = await store.cells_of(session, version.id)
+    employees = {
+        e.id: e
+        for e in await session.scalars(
+            select(Employee).where(Employee.id.in_(sorted({c.employee_id for c in cells})))
+        )
+    }
+    problem = version.problem or {}
+    shifts = shifts_of(version.shift_snapshot or {})
+    teams = _staff_teams(problem, employees)
+    with_half = await half_days_of(session, [employee_id], day, day)
+    _, after = compute_coverage(problem, shifts, [day], cells, teams, with_half)
+    _, before = compute_coverage(problem, shifts, [day], cells, teams, {})
+    person = employees.get(employee_id)
+    who = person.name if person is not None else f"#{employee_id}"
+    half = half_label(with_half.get((employee_id, day), [])) or "half-day"
+    names = {sh.code: sh.name for sh in shifts}
+    out: list[dict[str, Any]] = []
+    for new, old in zip(after, before, strict=True):
+        if new.status == "short" and old.status != "short":
+            message = (
+                f"{fmt_day(day)} {new.label} needs at least {new.minimum}, has {new.assigned} "
+                f"({who} on {half} leave)"
+            )
+            out.append(_gap_json("demand_minimum", message, day, None, roster.id))
+        if handover_gap(new) and not handover_gap(old):
+            for code, n in new.by_shift.items():
+                if n == 0 and old.by_shift.get(code):
+                    message = (
+                        f"{fmt_day(day)} {new.label}: no {names.get(code, code)} agent to hand "
+                        f"over ({who} on {half} leave)"
+                    )
+                    out.append(_gap_json("handover", message, day, code, roster.id))
+    return out
+
+
+def _gap_json(
+    rule: str, message: str, day: dt.date, shift: str | None, roster_id: int
+) -> dict[str, Any]:
+    """A window left uncovered, shaped as a leave's shortfall entry (no repair: edit a draft)."""
+    return {
+        "rule": rule,
+        "message": message,
+        "employee_id": None,
+        "date": day.isoformat(),
+        "shift": shift,
+        "hard": True,
+        "cost": 0,
+        "roster_id": roster_id,
+        "repair": None,
+    }
+
+
+def half_label(taken: Sequence[HalfDay]) -> str | None:
+    """``am``, ``pm`` or ``am+pm``: the halves of a shift on approved leave (None: none)."""
+    return "+".join(sorted({h.half for h in taken})) or None
 
 
 def handover_gap(window: IntervalCoverage) -> bool:

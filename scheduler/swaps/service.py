@@ -591,7 +591,8 @@ async def swap_details(
 
     ``stale`` says the swap no longer fits the roster (a cell changed, a shift began): approving
     it is refused with 409, so the approver sees why in ``stale_reason`` and rejects it in one
-    step instead of learning it from a failed approval.
+    step instead of learning it from a failed approval. ``roster_versions``: the published
+    versions the approved swap made, so the approver's answer names them as a leave's does.
     """
     out: dict[str, Any] = {
         "swap_id": swap.id,
@@ -599,6 +600,7 @@ async def swap_details(
         "problems": [],
         "stale": False,
         "stale_reason": None,
+        "roster_versions": list(swap.roster_versions or []),
     }
     if swap.status in OPEN_SWAP_STATUSES:
         state = await current_state(session, list(expected_cells(swap)))
