@@ -310,7 +310,9 @@ def _coverage(p: RosterProblem, g: list[list[int]], c: _Collector) -> None:
     if rules.trainee_not_alone.enabled and any(person.trainee for person in p.staff):
         for d in range(p.num_days):
             for k, s in enumerate(p.shift_types):
-                trainees = [e for e, q in enumerate(p.staff) if q.trainee and g[e][d] == k]
+                trainees = [
+                    e for e, q in enumerate(p.staff) if q.trainee_on(p.dates[d]) and g[e][d] == k
+                ]
                 if trainees and per_day_shift[d][k] == len(trainees):
                     names = ", ".join(p.staff[e].name for e in trainees)
                     c.add(

@@ -176,9 +176,9 @@ def greedy_grid(p: RosterProblem) -> list[list[int]]:
                 )
             )
             if p.rules.trainee_not_alone.enabled and not any(
-                grid[e][d] == k and not p.staff[e].trainee for e in range(E)
+                grid[e][d] == k and not p.staff[e].trainee_on(p.dates[d]) for e in range(E)
             ):
-                cands.sort(key=lambda e: p.staff[e].trainee)
+                cands.sort(key=lambda e: p.staff[e].trainee_on(p.dates[d]))
             for e in cands[:missing]:
                 grid[e][d] = k
                 worked[e] += 1

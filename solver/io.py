@@ -230,7 +230,12 @@ def problem_from_dict(data: Any) -> RosterProblem:
         raise ProblemError("staff: expected a list")
     for i, raw in enumerate(_list(top["staff"], "staff")):
         w = f"staff[{i}]"
-        row = _obj(raw, w, {"id", "name", "team", "flags", "contract", "fairness_group"}, {"id"})
+        row = _obj(
+            raw,
+            w,
+            {"id", "name", "team", "flags", "contract", "fairness_group", "trainee_until"},
+            {"id"},
+        )
         c = _obj(row.get("contract", {}), f"{w}.contract", contract_keys)
         max_shifts = c.get("max_shifts", {})
         if not isinstance(max_shifts, dict):
@@ -249,6 +254,9 @@ def problem_from_dict(data: Any) -> RosterProblem:
                 ),
                 contract=contract,
                 fairness_group=_opt_str(row.get("fairness_group"), f"{w}.fairness_group"),
+                trainee_until=_date(row["trainee_until"], f"{w}.trainee_until")
+                if row.get("trainee_until") is not None
+                else None,
             )
         )
     demand_keys = {"date", "dates", "minimum", "target", "under_weight", "over_weight", "team"}
@@ -439,6 +447,11 @@ def problem_to_dict(p: RosterProblem) -> dict[str, Any]:
                 "team": q.team,
                 "flags": sorted(q.flags),
                 "fairness_group": q.fairness_group,
+                **(
+                    {"trainee_until": q.trainee_until.isoformat()}
+                    if q.trainee_until is not None
+                    else {}
+                ),
                 "contract": {
                     **{
                         f.name: getattr(q.contract, f.name)

@@ -168,6 +168,9 @@ class Staff:
         flags: Free-form flags; ``"trainee"`` is understood by the trainee rule.
         contract: Contract limits.
         fairness_group: Overrides the automatic grouping of comparable staff.
+        trainee_until: Last day a ``"trainee"`` is one (None: the whole horizon). A new hire's
+            onboarding ends inside the month (DOMAIN.md: 12 days, live after the test on day 11);
+            from the next day they may work a shift alone or beside another trainee.
     """
 
     id: str
@@ -176,11 +179,16 @@ class Staff:
     flags: frozenset[str] = frozenset()
     contract: Contract = field(default_factory=Contract)
     fairness_group: str | None = None
+    trainee_until: date | None = None
 
     @property
     def trainee(self) -> bool:
-        """Whether the person may not work a shift without an experienced colleague."""
+        """Whether the person is a trainee on some day of the horizon (see ``trainee_on``)."""
         return "trainee" in self.flags
+
+    def trainee_on(self, day: date) -> bool:
+        """Whether the person may not work a shift of ``day`` without an experienced colleague."""
+        return self.trainee and (self.trainee_until is None or day <= self.trainee_until)
 
 
 @dataclass(frozen=True)

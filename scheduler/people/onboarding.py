@@ -25,11 +25,23 @@ def onboarding_until(e: Employee) -> dt.date:
 def roster_flags(e: Employee, start: dt.date, end: dt.date) -> frozenset[str]:
     """The person's flags for a roster of ``start``..``end``: a trainee while onboarding.
 
-    The solver's trainee rule holds for the whole horizon, so someone whose 12 days overlap it
-    is a trainee for all of it: they may then work only beside an experienced agent, a month's
-    small cost against a new hire left alone on a shift.
+    Someone whose 12 days overlap the horizon is flagged a trainee; ``trainee_until`` says on
+    which days (a new hire of 25 November is experienced from 7 December, and a leave on 9
+    December must not report them "without an experienced colleague").
     """
     flags = set(e.flags or [])
     if e.hire_date <= end and onboarding_until(e) >= start:
         flags.add(TRAINEE)
     return frozenset(flags)
+
+
+def trainee_until(e: Employee, start: dt.date, end: dt.date) -> dt.date | None:
+    """The last day of ``start``..``end`` the person is a trainee, when it ends inside it.
+
+    None: a trainee all the horizon (the flag a manager set by hand stays until taken off, and
+    onboarding running past ``end``), or not a trainee at all.
+    """
+    if TRAINEE in (e.flags or []) or not (e.hire_date <= end and onboarding_until(e) >= start):
+        return None
+    last = onboarding_until(e)
+    return last if last < end else None

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from scheduler.errors import ValidationFailedError
 from scheduler.people.models import Employee
-from scheduler.people.onboarding import roster_flags
+from scheduler.people.onboarding import roster_flags, trainee_until
 from scheduler.rosters import calendar as dept_calendar
 from scheduler.rosters.availability import (
     Unavailable,
@@ -533,6 +533,7 @@ async def build_problem(
                     name=e.name,
                     team=e.team.name if e.team is not None else None,
                     flags=roster_flags(e, start, end),
+                    trainee_until=trainee_until(e, start, end),
                     contract=prorated_contract(
                         e,
                         start,

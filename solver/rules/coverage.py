@@ -122,11 +122,14 @@ def add(ctx: ModelContext) -> list[PenaltyTerm]:
                     m.add(n == 1).only_enforce_if(alone)
                     m.add_linear_expression_in_domain(n, ok).only_enforce_if(alone.Not())
                     terms.append(PenaltyTerm("never_alone", alone, setting.weight))
-    trainees = [e for e, q in enumerate(p.staff) if q.trainee]
-    if rules.trainee_not_alone.enabled and trainees:
+    if rules.trainee_not_alone.enabled and any(q.trainee for q in p.staff):
         setting = rules.trainee_not_alone
-        seniors = [e for e in range(n_staff) if not p.staff[e].trainee]
         for d in range(p.num_days):
+            # Per day: a new hire whose onboarding ends mid-month is experienced from then on.
+            trainees = [e for e, q in enumerate(p.staff) if q.trainee_on(p.dates[d])]
+            if not trainees:
+                continue
+            seniors = [e for e in range(n_staff) if not p.staff[e].trainee_on(p.dates[d])]
             for k, s in enumerate(p.shift_types):
                 tl = v.on_shift(d, k, trainees)
                 if not tl:

@@ -4,7 +4,9 @@ Audit 13 (a month in the life): approved half-day leave showed in the person's s
 calendar, and the roster's handover coverage counted it, but the roster grid (JSON, printable
 page, CSV and XLSX) still showed a plain early shift, and the approval answered "no shortfall"
 while the window it emptied fell below its minimum. An approved swap answered without naming
-the published version it made, where approved leave names its versions.
+the published version it made, where approved leave names its versions. A new hire stayed a
+"trainee" for the whole month their 12 onboarding days touched, so leave on 9 December reported
+a hard "trainee Zhao Lei without an experienced colleague" shortfall for someone live since the 7th.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from typing import Any
 
 import openpyxl
 
+from scheduler.people.models import Employee
+from scheduler.people.onboarding import roster_flags, trainee_until
 from scheduler.shifts.clock import local_today
+from solver import Staff, check
+from solver.io import problem_from_dict, problem_to_dict
+from solver.testing import day as nth_day
+from solver.testing import problem
 from tests.api.conftest import World
 from tests.api.requests_setup import (
     SM,
@@ -44,6 +52,7 @@ def _handover(view: dict[str, Any], day: dt.date) -> dict[str, Any]:
         for w in view["interval_coverage"]
         if w["date"] == day.isoformat() and w["label"].startswith("handover")
     ]
+    assert isinstance(window, dict)
     return window
 
 
@@ -74,7 +83,8 @@ async def test_half_day_leave_shows_on_the_grid_and_its_emptied_window_is_a_shor
     assert [(s["rule"], s["date"], s["roster_id"]) for s in shortfall] == [
         ("demand_minimum", day.isoformat(), roster_id)
     ], shortfall
-    assert "handover" in shortfall[0]["message"] and "pm leave" in shortfall[0]["message"]
+    assert "handover" in shortfall[0]["message"]
+    assert "pm leave" in shortfall[0]["message"]
     assert _handover(await _version(client, world, roster_id, version.number), day)["status"] == (
         "short"
     )
@@ -138,3 +148,32 @@ async def test_an_approved_swap_answers_with_the_version_it_published(
     assert ok.json()["details"]["roster_versions"] == expected
     swap = await client.get(f"/swaps/{r.json()['id']}", headers=world.headers("manager"))
     assert swap.json()["roster_versions"] == expected
+
+
+def test_onboarding_that_ends_mid_month_makes_a_trainee_only_until_then() -> None:
+    dec, dec_end = dt.date(2026, 12, 1), dt.date(2026, 12, 31)
+
+    def hired(on: dt.date, flags: list[str] | None = None) -> Employee:
+        return Employee(staff_no="N", name="New", department_id=1, hire_date=on, flags=flags or [])
+
+    # Hired 25 Nov: days 1-12 run to 6 Dec; from the 7th they work as anyone else.
+    assert roster_flags(hired(dt.date(2026, 11, 25)), dec, dec_end) == {"trainee"}
+    assert trainee_until(hired(dt.date(2026, 11, 25)), dec, dec_end) == dt.date(2026, 12, 6)
+    # Onboarding past the month's end, and the flag a manager set: the whole month.
+    assert trainee_until(hired(dt.date(2026, 12, 25)), dec, dec_end) is None
+    assert trainee_until(hired(dt.date(2020, 1, 1), ["trainee"]), dec, dec_end) is None
+    assert trainee_until(hired(dt.date(2020, 1, 1)), dec, dec_end) is None
+
+    staff = (
+        Staff("t", "Zhao Lei", flags=frozenset({"trainee"}), trainee_until=nth_day(5)),
+        Staff("s", "Senior Su"),
+    )
+    p = problem(10, staff)
+    assert problem_from_dict(problem_to_dict(p)).staff == p.staff
+    # Alone on an early shift on 3 Dec (in training) and on 9 Dec (live): only the first counts.
+    cells: dict[str, dict[dt.date, str | None]] = {
+        "t": {nth_day(i): "early" if i in (2, 8) else None for i in range(10)},
+        "s": {nth_day(i): "late" if i in (2, 8) else None for i in range(10)},
+    }
+    alone = [v for v in check(p, cells).hard_violations if v.rule == "trainee_not_alone"]
+    assert [v.date for v in alone] == [nth_day(2)]
