@@ -157,6 +157,10 @@ class DayOut(Output):
     half-day leave (``half`` names the half on leave, ``leave_type`` its type) the other half.
     ``leave_days`` is the leave taken (1, 0.5 or 0). ``stray_punch_ids``: punches of the day that
     belong to no shift (they judge nothing; correct them). ``holiday``: a statutory holiday.
+    ``late_minutes`` and ``early_minutes`` are what the punches measured (minutes inside the
+    grace, and lateness or early leave that became absence, included); the month's summary and
+    HR's export count only the ``breaches`` not counted as absence, so the export's detail row
+    may show 0 late minutes where this day shows 3 (see ``breaches`` for how each was judged).
     """
 
     date: dt.date
