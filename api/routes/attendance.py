@@ -342,6 +342,7 @@ def _request_out(r: CorrectionRequest) -> CorrectionRequestOut:
         reason=r.reason,
         status=r.status,
         approval_request_id=r.approval_request_id,
+        approval_id=r.approval_request_id,
         result_punch_id=r.result_punch_id,
     )
 
@@ -460,6 +461,8 @@ def month_out(
                 last_out=d.last_out,
                 late_minutes=d.late_minutes,
                 early_minutes=d.early_minutes,
+                counted_late_minutes=d.counted_late_minutes,
+                counted_early_minutes=d.counted_early_minutes,
                 overtime_minutes=d.overtime_minutes,
                 worked_minutes=d.worked_minutes,
                 missing=d.missing,

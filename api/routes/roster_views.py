@@ -30,7 +30,9 @@ from api.schemas.roster_views import (
     RosterViewOut,
 )
 from scheduler.auth.principal import Principal
+from scheduler.errors import ValidationFailedError
 from scheduler.rosters import exports, ical, views
+from scheduler.rosters.store import month_end, parse_month
 from scheduler.settings import Settings
 
 #: Litestar adds ``; charset=utf-8`` to every ``text/`` type itself: naming it here doubled it.
@@ -199,8 +201,24 @@ async def my_shifts(
     to: Annotated[
         dt.date | None, QueryParameter(description="last date, inclusive (default from + 30)")
     ] = None,
+    month: Annotated[
+        str | None,
+        QueryParameter(description="a whole month, YYYY-MM (instead of from and to)"),
+    ] = None,
 ) -> list[MyShiftOut]:
-    """Only the caller's own cells, from the roster of record of each month."""
+    """Only the caller's own cells, from the roster of record of each month.
+
+    ``month`` gives a calendar month (as the attendance routes take it); with ``from`` or
+    ``to`` it is a 422, since the two would disagree.
+    """
+    if month is not None:
+        if from_ is not None or to is not None:
+            raise ValidationFailedError(
+                "give either month or from/to, not both",
+                errors=[{"field": "month", "message": "not together with from/to"}],
+            )
+        from_ = parse_month(month)
+        to = month_end(from_)
     shifts = await views.my_shifts(db_session, principal, from_, to)
     return [msgspec.convert(_fields(s), MyShiftOut) for s in shifts]
 

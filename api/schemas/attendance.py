@@ -111,6 +111,8 @@ class CorrectionRequestOut(Output):
     reason: str
     status: str
     approval_request_id: int | None
+    #: The same id under the name leave requests and swaps use for their approval.
+    approval_id: int | None
     result_punch_id: int | None
 
 
@@ -161,6 +163,7 @@ class DayOut(Output):
     grace, and lateness or early leave that became absence, included); the month's summary and
     HR's export count only the ``breaches`` not counted as absence, so the export's detail row
     may show 0 late minutes where this day shows 3 (see ``breaches`` for how each was judged).
+    ``counted_late_minutes`` and ``counted_early_minutes`` are those export figures.
     """
 
     date: dt.date
@@ -174,6 +177,8 @@ class DayOut(Output):
     last_out: dt.datetime | None
     late_minutes: int
     early_minutes: int
+    counted_late_minutes: int
+    counted_early_minutes: int
     overtime_minutes: int
     worked_minutes: int
     missing: str | None

@@ -386,6 +386,7 @@ async def test_derived_month_against_roster(
     days = {int(d["date"][-2:]): d for d in month["days"]}
     assert {d: days[d]["status"] for d in EXPECTED_STATUS} == EXPECTED_STATUS
     assert days[2]["late_minutes"] == 4
+    assert days[2]["counted_late_minutes"] == 0  # within the grace: what HR's export shows
     # A tier counting as a day's absence costs an absence (200), never more than not coming
     # at all (payroll audit #2; was 400). The 5th's half day of absence is counted as absence
     # only, so the 6th is the month's third lateness, not escalated (the summary counts the
@@ -558,6 +559,7 @@ async def test_agent_correction_request_through_approvals(
     request = r.json()
     assert request["status"] == "pending"
     assert request["approval_request_id"]
+    assert request["approval_id"] == request["approval_request_id"]  # as leave and swaps name it
     too_old = dt.datetime.combine(today - dt.timedelta(days=10), dt.time(8, 30), SH).isoformat()
     r = await client.post(
         "/attendance/correction-requests",

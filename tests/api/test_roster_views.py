@@ -338,6 +338,17 @@ async def test_me_shifts_only_own_cells(client: Client, world: World, roster: Ro
         headers=world.headers("agent"),
     )
     assert_problem(bad, 422, field="to")
+    # A whole month, as the attendance routes take it.
+    month = await client.get(
+        "/me/shifts", params={"month": "2026-10"}, headers=world.headers("agent")
+    )
+    assert [row["date"] for row in month.json()] == [d.isoformat() for d in DAYS[:31]]
+    both = await client.get(
+        "/me/shifts",
+        params={"month": "2026-10", "from": "2026-10-01"},
+        headers=world.headers("agent"),
+    )
+    assert_problem(both, 422, field="month")
 
 
 @pytest.mark.parametrize(
