@@ -40,11 +40,11 @@ from api.schemas.rosters import (
     WishOut,
 )
 from scheduler.auth.principal import Principal
-from scheduler.errors import UnavailableError
+from scheduler.errors import NotFoundError, UnavailableError
 from scheduler.org.service import get_department
 from scheduler.rosters import calendar as dept_calendar
 from scheduler.rosters import config as roster_config
-from scheduler.rosters import jobs, service, versions, wishes
+from scheduler.rosters import jobs, service, versions, views, wishes
 from scheduler.rosters.models import Roster, RosterJob, RosterVersion, ShiftWish
 from scheduler.rosters.store import get_roster, month_end, parse_month, resolve_scope
 from scheduler.shifts import service as shifts
@@ -448,9 +448,11 @@ async def summary_of(session: AsyncSession, v: RosterVersion) -> VersionSummaryO
     return version_summary(v, await service.version_number(session, v.based_on_id))
 
 
-async def roster_out(session: AsyncSession, roster: Roster) -> RosterSummaryOut:
-    """A roster with its versions."""
-    rows = await service.versions_of(session, roster.id)
+async def roster_out(
+    session: AsyncSession, roster: Roster, actor: Principal | None = None
+) -> RosterSummaryOut:
+    """A roster with its versions (for ``actor``: only the versions they may read)."""
+    rows = await service.versions_of(session, roster.id, actor)
     numbers = {v.id: v.number for v in rows}
     return RosterSummaryOut(
         id=roster.id,
@@ -481,7 +483,7 @@ async def list_rosters(
         limit=limit,
         offset=offset,
     )
-    items = [await roster_out(db_session, r) for r in page.items]
+    items = [await roster_out(db_session, r, principal) for r in page.items]
     return PageOut(items=items, total=page.total, limit=page.limit, offset=page.offset)
 
 
@@ -491,8 +493,16 @@ async def get_roster_summary(
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
 ) -> RosterSummaryOut:
-    """A roster and the list of its versions."""
-    return await roster_out(db_session, await get_roster(db_session, principal, roster_id))
+    """A roster and the list of its versions.
+
+    Agents and QA inspectors of the department see it as ``GET /rosters`` lists it for them:
+    with the versions staff were told only; a roster with none of those does not exist for them.
+    """
+    roster = await views.readable_roster(db_session, principal, roster_id)
+    out = await roster_out(db_session, roster, principal)
+    if not out.versions and not principal.can_read_department(roster.department_id):
+        raise NotFoundError(f"roster {roster_id} not found")
+    return out
 
 
 def _if_match(request: Request[Any, Any, Any], body_revision: int | None) -> int | None:

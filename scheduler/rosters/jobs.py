@@ -146,6 +146,11 @@ async def retry(
     ``time_limit_s`` replaces the old job's limit (a job that found no roster in time).
     """
     job, roster = await get_job(session, actor, job_id)
+    # Who may retry is asked before the job's state: a team lead or GM who may read the job
+    # gets 403 for any job, not a 409 that suggests a failed one would be theirs to run again.
+    actor.require(
+        actor.can_manage_department(roster.department_id), "retry roster jobs of this department"
+    )
     if job.status not in ("failed", "cancelled", "infeasible"):
         raise ConflictError(
             f"job {job_id} is {job.status}; only failed, cancelled or infeasible jobs are retried"

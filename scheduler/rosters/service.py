@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.auth.principal import Principal
@@ -15,6 +15,7 @@ from scheduler.people.models import Employee
 from scheduler.rosters.models import Roster, RosterJob, RosterVersion
 from scheduler.rosters.store import Scope, cells_of
 from scheduler.rosters.versions import diff_cells
+from scheduler.rosters.views import TOLD_STATUSES
 
 
 async def scope_of(session: AsyncSession, roster: Roster) -> Scope:
@@ -35,10 +36,21 @@ async def list_rosters(
     limit: int,
     offset: int,
 ) -> Page[Roster]:
-    """Rosters the caller may see, newest month first."""
+    """Rosters the caller may see, newest month first.
+
+    Agents and QA inspectors see their department's rosters staff were told (README, "Roles"):
+    a roster that is still only a draft is not listed for them, as ``GET /rosters/{id}`` and
+    its draft versions are not readable by them either.
+    """
     stmt = select(Roster).order_by(Roster.month.desc(), Roster.id)
     if not actor.is_org_wide:
         stmt = stmt.where(Roster.department_id == (actor.department_id or -1))
+    if not actor.is_org_wide and not actor.can_read_department(actor.department_id or -1):
+        stmt = stmt.where(
+            exists().where(
+                RosterVersion.roster_id == Roster.id, RosterVersion.status.in_(TOLD_STATUSES)
+            )
+        )
     if department_id is not None:
         stmt = stmt.where(Roster.department_id == department_id)
     if team_id is not None:
@@ -48,14 +60,27 @@ async def list_rosters(
     return await paginate(session, stmt, limit, offset)
 
 
-async def versions_of(session: AsyncSession, roster_id: int) -> list[RosterVersion]:
-    """Every version of a roster, oldest first."""
+async def versions_of(
+    session: AsyncSession, roster_id: int, actor: Principal | None = None
+) -> list[RosterVersion]:
+    """Every version of a roster, oldest first; for ``actor``, only those they may read.
+
+    Someone who cannot read the department's drafts (an agent, a QA inspector) gets only the
+    versions staff were told, so a roster's summary never shows them a draft's existence, cost
+    or violations that ``GET /rosters/{id}/versions/{n}`` refuses them.
+    """
     stmt = (
         select(RosterVersion)
         .where(RosterVersion.roster_id == roster_id)
         .order_by(RosterVersion.number)
     )
-    return list((await session.scalars(stmt)).all())
+    rows = list((await session.scalars(stmt)).all())
+    if actor is None:
+        return rows
+    roster = await session.get(Roster, roster_id)
+    if roster is not None and actor.can_read_department(roster.department_id):
+        return rows
+    return [v for v in rows if v.status in TOLD_STATUSES]
 
 
 @dataclass(frozen=True, slots=True)
