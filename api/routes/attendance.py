@@ -50,7 +50,7 @@ from api.schemas.attendance import (
 )
 from api.schemas.headers import IdempotencyKey
 from api.schemas.query import IdParam, OptionalIdParam, choice, require_one_of
-from scheduler.attendance import corrections, exports, punches, service
+from scheduler.attendance import corrections, devices, exports, punch_batches, punches, service
 from scheduler.attendance.models import AttendanceDevice, CorrectionRequest, Punch
 from scheduler.attendance.service import PersonMonth
 from scheduler.auth.principal import Principal
@@ -99,7 +99,7 @@ def _punch_response(outcome: punches.PunchOutcome) -> Response[PunchOut]:
     return Response(body, status_code=200, headers={"Idempotent-Replayed": "true"})
 
 
-def _batch_out(rows: list[punches.RowResult]) -> BatchOut:
+def _batch_out(rows: list[punch_batches.RowResult]) -> BatchOut:
     return BatchOut(
         created=sum(r.status == "created" for r in rows),
         duplicates=sum(r.status == "duplicate" for r in rows),
@@ -116,9 +116,11 @@ def _batch_out(rows: list[punches.RowResult]) -> BatchOut:
 def _batch_rows(body: bytes, content_type: str | None) -> list[Any]:
     """JSON (a list of rows, or ``{"punches": [...]}``) or a time clock's CSV file."""
     if (content_type or "").split(";")[0].strip().lower() in ("text/csv", "application/csv"):
-        return punches.rows_from_csv(body)
-    if len(body) > punches.MAX_BATCH_BYTES:
-        raise ValidationFailedError(f"the body is larger than {punches.MAX_BATCH_BYTES} bytes")
+        return punch_batches.rows_from_csv(body)
+    if len(body) > punch_batches.MAX_BATCH_BYTES:
+        raise ValidationFailedError(
+            f"the body is larger than {punch_batches.MAX_BATCH_BYTES} bytes"
+        )
     try:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
@@ -135,7 +137,7 @@ def _batch_rows(body: bytes, content_type: str | None) -> list[Any]:
         data = data["punches"]
     if not isinstance(data, list):
         raise ValidationFailedError("send a JSON list of punches (or text/csv)", field="body")
-    return punches.rows_from_json(data)
+    return punch_batches.rows_from_json(data)
 
 
 def _punch_data(data: PunchIn, principal: Principal | None, key: str | None) -> punches.PunchData:
@@ -186,7 +188,7 @@ async def create_punch(
     summary="Upload a time clock's punches (JSON or CSV), judged row by row",
     status_code=200,
     raises=[PermissionDeniedException, UnprocessableProblem],
-    request_max_body_size=punches.MAX_BATCH_BYTES + 1024,
+    request_max_body_size=punch_batches.MAX_BATCH_BYTES + 1024,
     operation_class=upload_operation(
         "The rows: a JSON array of objects, or CSV with a header row (same columns)",
         "application/json",
@@ -207,12 +209,12 @@ async def upload_punches(
     idempotency key per row) and ``reason``. CSV: the same columns as a header row.
     """
     rows = _batch_rows(body, content_type)
-    result = await punches.record_batch(db_session, punches.Sender.of_user(principal), rows)
+    result = await punch_batches.record_batch(db_session, punches.Sender.of_user(principal), rows)
     return _batch_out(result)
 
 
 async def _device(db_session: AsyncSession, authorization: str | None) -> AttendanceDevice:
-    return await punches.authenticate_device(db_session, authorization)
+    return await devices.authenticate_device(db_session, authorization)
 
 
 @post(
@@ -259,7 +261,7 @@ async def device_punch(
     status_code=200,
     exclude_from_auth=True,
     raises=[NotAuthorizedException, PermissionDeniedException, UnprocessableProblem],
-    request_max_body_size=punches.MAX_BATCH_BYTES + 1024,
+    request_max_body_size=punch_batches.MAX_BATCH_BYTES + 1024,
     operation_class=upload_operation(
         "The rows: a JSON array of objects, or CSV with a header row (same columns)",
         "application/json",
@@ -275,7 +277,7 @@ async def device_upload(
     """Rows as for ``/attendance/punches/batch``; a row's ``key`` makes its retry harmless."""
     device = await _device(db_session, authorization)
     rows = _batch_rows(body, content_type)
-    result = await punches.record_batch(db_session, punches.Sender.of_device(device), rows)
+    result = await punch_batches.record_batch(db_session, punches.Sender.of_device(device), rows)
     return _batch_out(result)
 
 
@@ -658,7 +660,7 @@ async def create_device(
     db_session: NamedDependency[AsyncSession],
 ) -> DeviceOut:
     """The department's manager or admin; keep ``authorization``, only its hash is stored."""
-    device, secret = await punches.create_device(db_session, principal, department_id, data.name)
+    device, secret = await devices.create_device(db_session, principal, department_id, data.name)
     return _device_out(device, secret)
 
 
@@ -675,7 +677,7 @@ async def list_devices(
 ) -> list[DeviceOut]:
     """Names, state and when each was last heard from."""
     return [
-        _device_out(d) for d in await punches.list_devices(db_session, principal, department_id)
+        _device_out(d) for d in await devices.list_devices(db_session, principal, department_id)
     ]
 
 
@@ -692,7 +694,7 @@ async def revoke_device(
     db_session: NamedDependency[AsyncSession],
 ) -> DeviceOut:
     """Its punches stay; its credential stops working at once."""
-    return _device_out(await punches.revoke_device(db_session, principal, device_id))
+    return _device_out(await devices.revoke_device(db_session, principal, device_id))
 
 
 # ---------------------------------------------------------------- exports

@@ -12,19 +12,15 @@ with an offset, not in the future), and stored once:
   as devices that were offline send late and send twice.
 
 Single punches commit inside the service (STYLE.md "Transactions"), so a clash is known before
-the client is answered. Batches are judged row by row: each row in its own savepoint, so one bad
-row is refused with its reason and the others are kept.
+the client is answered. Batches (:mod:`scheduler.attendance.punch_batches`) store each row with
+:func:`store_punch`; devices and their credentials are :mod:`scheduler.attendance.devices`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import re
-import secrets
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,16 +29,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from scheduler.attendance.device_cache import DEVICE_STAFF, DEVICES, cached
+from scheduler.attendance.devices import device_credential, hash_secret
 from scheduler.attendance.ingest import insert_statement, writer_for
 from scheduler.attendance.models import DIRECTIONS, AttendanceDevice, Punch
 from scheduler.auth.principal import Principal
 from scheduler.auth.roles import OWN_DATA_ROLES
-from scheduler.csv_input import CsvReader, decode, shown
+from scheduler.csv_input import shown
 from scheduler.db.base import MAX_ID, utcnow
 from scheduler.errors import (
     AuthenticationError,
     ConflictError,
-    DomainError,
     NotFoundError,
     PermissionDeniedError,
     ValidationFailedError,
@@ -61,16 +58,6 @@ WEB_TOLERANCE = dt.timedelta(minutes=15)
 BACKFILL_LIMIT = dt.timedelta(days=92)
 #: How often a device's ``last_seen_at`` is refreshed (not on every punch).
 DEVICE_SEEN_EVERY = dt.timedelta(minutes=5)
-#: Rows in one batch upload.
-MAX_BATCH_ROWS = 5000
-MAX_BATCH_BYTES = 2_000_000
-#: How long this process trusts a device credential (and the device's view of an employee's
-#: department and state) it has already checked. Revoking a device through this process takes
-#: effect at once (the entry is dropped); another worker process refuses a revoked device, or
-#: sees an employee moved or deactivated, at most this many seconds later.
-CACHE_TTL = 5.0
-#: Entries kept in each of those caches (they are simply emptied when full).
-CACHE_SIZE = 4096
 
 
 @dataclass(slots=True)
@@ -156,123 +143,12 @@ class PunchOutcome:
     duplicate: str | None = None  # "idempotency_key" | "window"
 
 
-class _TTLCache:
-    """A small per-process cache whose entries expire after :data:`CACHE_TTL` seconds."""
-
-    def __init__(self) -> None:
-        self.entries: dict[Any, tuple[float, Any]] = {}
-
-    def get(self, key: Any) -> Any:
-        hit = self.entries.get(key)
-        if hit is None:
-            return None
-        if hit[0] < time.monotonic():
-            self.entries.pop(key, None)
-            return None
-        return hit[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self.entries) >= CACHE_SIZE:
-            self.entries.clear()
-        self.entries[key] = (time.monotonic() + CACHE_TTL, value)
-
-    def drop(self, match: Any) -> None:
-        for key in [k for k in self.entries if match(k)]:
-            self.entries.pop(key, None)
-
-
 @dataclass(frozen=True, slots=True)
 class _DepartmentStaff:
     """Every employee of a device's department, by id and by staff number (one query)."""
 
     by_id: dict[int, EmployeeRef]
     by_staff_no: dict[str, EmployeeRef]
-
-
-_DEVICES = _TTLCache()  # (device id, secret hash) -> DeviceRef
-_LOADING: dict[Any, asyncio.Future[Any]] = {}  # loads in flight, see _cached
-_DEVICE_STAFF = _TTLCache()  # (device id, secret hash) -> _DepartmentStaff
-
-
-def clear_caches() -> None:
-    """Forget every cached credential and employee (tests; an operator's big red button)."""
-    _DEVICES.entries.clear()
-    _DEVICE_STAFF.entries.clear()
-
-
-# ------------------------------------------------------------------ devices
-
-
-def hash_secret(secret: str) -> str:
-    """SHA-256 of a device secret (random and long, so a fast hash is enough)."""
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-async def create_device(
-    session: AsyncSession, actor: Principal, department_id: int, name: str
-) -> tuple[AttendanceDevice, str]:
-    """Register a time clock; returns it with its secret, shown only this once."""
-    actor.require(actor.can_manage_department(department_id), "register devices here")
-    name = name.strip()
-    if not name or len(name) > 100:
-        raise ValidationFailedError(
-            "a device needs a name of 1 to 100 characters",
-            errors=[{"field": "name", "message": "1 to 100 characters"}],
-        )
-    secret = secrets.token_urlsafe(32)
-    device = AttendanceDevice(
-        department_id=department_id,
-        name=name,
-        secret_hash=hash_secret(secret),
-        created_by=actor.user_ref,
-    )
-    session.add(device)
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise ConflictError(
-            f"department {department_id} already has a device named {name!r}", field="name"
-        ) from exc
-    return device, secret
-
-
-async def list_devices(
-    session: AsyncSession, actor: Principal, department_id: int
-) -> list[AttendanceDevice]:
-    """The department's devices (never their secrets)."""
-    actor.require(actor.can_read_department(department_id), "see this department's devices")
-    rows = await session.scalars(
-        select(AttendanceDevice)
-        .where(AttendanceDevice.department_id == department_id)
-        .order_by(AttendanceDevice.name)
-    )
-    return list(rows.all())
-
-
-async def revoke_device(
-    session: AsyncSession, actor: Principal, device_id: int
-) -> AttendanceDevice:
-    """Switch a device's credential off (its punches stay)."""
-    device = await session.get(AttendanceDevice, device_id)
-    if device is None or not actor.can_read_department(device.department_id):
-        raise NotFoundError(f"device {device_id} not found")
-    actor.require(actor.can_manage_department(device.department_id), "revoke devices here")
-    device.active = False
-    await session.commit()
-    _DEVICES.drop(lambda k: k[0] == device_id)
-    _DEVICE_STAFF.drop(lambda k: k[0] == device_id)
-    return device
-
-
-async def authenticate_device(session: AsyncSession, authorization: str | None) -> AttendanceDevice:
-    """The device of an ``Authorization: Device <id>:<secret>`` header, or a 401."""
-    device_id, secret_hash = _device_credential(authorization)
-    device = await session.get(AttendanceDevice, device_id)
-    expected = device.secret_hash if device is not None else hash_secret("")
-    if device is None or not hmac.compare_digest(expected, secret_hash) or not device.active:
-        raise AuthenticationError("unknown or revoked device credential")
-    return device
 
 
 # ------------------------------------------------------------------ checks
@@ -391,9 +267,10 @@ def _authorise(
         raise ValidationFailedError(f"employee {employee.id} is not active", field="employee_id")
     if sender.device is not None:
         if employee.department_id != sender.device.department_id:
-            raise PermissionDeniedError(
-                f"device {sender.device.name!r} may not punch for employee {employee.id} "
-                "of another department",
+            # As for a user: someone of another department is nobody here (no id revealed).
+            name = data.employee_id if data.employee_id is not None else data.staff_no
+            raise NotFoundError(
+                f"employee {name} not found in the department of device {sender.device.name!r}",
                 field="employee_id",
             )
         return f"device:{sender.device.name}", BACKFILL_LIMIT
@@ -549,7 +426,7 @@ def _replay(stored: Punch, fingerprint: str) -> PunchOutcome:
     return PunchOutcome(stored, created=False, duplicate="idempotency_key")
 
 
-async def _store(
+async def store_punch(
     session: AsyncSession,
     sender: Sender,
     data: PunchData,
@@ -674,69 +551,9 @@ async def _answer_conflict(
     return _replay(stored, fingerprint)
 
 
-_DEVICE_ID = re.compile(r"[0-9]{1,19}")
-
-
-def _device_credential(authorization: str | None) -> tuple[int, str]:
-    """(device id, secret hash) of a ``Device <id>:<secret>`` header, or a 401.
-
-    An id no device can have (beyond 64 bits) is a wrong credential like any other: it is
-    refused here, before a query, so the database driver's own complaint never reaches the
-    client. Only ASCII digits count (``str.isdigit`` also takes "²", which ``int`` refuses).
-    """
-    scheme, _, credential = (authorization or "").partition(" ")
-    device_id, _, secret = credential.strip().partition(":")
-    if scheme.lower() != "device" or not secret or not _DEVICE_ID.fullmatch(device_id):
-        raise AuthenticationError("send Authorization: Device <device id>:<secret>")
-    number = int(device_id)
-    if not 1 <= number <= MAX_ID:
-        raise AuthenticationError("unknown or revoked device credential")
-    return number, hash_secret(secret)
-
-
-async def _cached(cache: _TTLCache, key: Any, load: Callable[[], Awaitable[Any]]) -> Any:
-    """The cached value, or one load shared by every request that missed it at the same time.
-
-    When an entry expires under load, fifty concurrent punches would otherwise all miss and
-    all query (and all take a pooled connection) at once: a latency spike every few seconds.
-    Only the first loads; the others wait for its answer (or its error: same key, same answer).
-    """
-    value = cache.get(key)
-    if value is not None:
-        return value
-    loop = asyncio.get_running_loop()
-    flight_key = (id(cache), key, loop)
-    flight = _LOADING.get(flight_key)
-    if flight is not None:
-        try:
-            return await asyncio.shield(flight)
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise
-            # the request that was loading went away: load here instead
-    flight = _LOADING[flight_key] = loop.create_future()
-    try:
-        value = await load()
-    except BaseException as error:
-        if isinstance(error, Exception):
-            flight.set_exception(error)
-            flight.exception()  # retrieved here: no warning if nobody was waiting
-        else:
-            flight.cancel()
-        raise
-    else:
-        cache.put(key, value)
-        flight.set_result(value)
-        return value
-    finally:
-        if _LOADING.get(flight_key) is flight:
-            del _LOADING[flight_key]
-
-
 async def _device_ref(conn: ConnectionSource, authorization: str | None) -> DeviceRef:
     """The device of a credential, from the cache or the database (only good ones are cached)."""
-    key = _device_credential(authorization)
+    key = device_credential(authorization)
 
     async def load() -> DeviceRef:
         row = (
@@ -755,14 +572,14 @@ async def _device_ref(conn: ConnectionSource, authorization: str | None) -> Devi
             raise AuthenticationError("unknown or revoked device credential")
         return DeviceRef(key[0], row.department_id, row.name, row.last_seen_at, key)
 
-    ref: DeviceRef = await _cached(_DEVICES, key, load)
+    ref: DeviceRef = await cached(DEVICES, key, load)
     return ref
 
 
 async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceRef) -> EmployeeRef:
     """The employee a device punches for.
 
-    A device's whole department is loaded at once and kept for :data:`CACHE_TTL` (one query per
+    A device's whole department is loaded at once and kept for :data:`~scheduler.attendance.device_cache.CACHE_TTL` (one query per
     device every few seconds, not one per person: a shift start is hundreds of different
     people). Anyone not in it (another department's employee, a typo) is looked up on its own,
     so the answer (403 or 404) is exact.
@@ -798,7 +615,7 @@ async def _employee_ref(conn: ConnectionSource, data: PunchData, device: DeviceR
             by_staff_no={staff_no: ref for staff_no, ref in refs if staff_no},
         )
 
-    staff: _DepartmentStaff = await _cached(_DEVICE_STAFF, device.key, load)
+    staff: _DepartmentStaff = await cached(DEVICE_STAFF, device.key, load)
     if data.employee_id is not None:
         ref = staff.by_id.get(data.employee_id)
     else:
@@ -857,7 +674,7 @@ async def record_device_punch(
     """A time clock's single punch: the hot path of ingestion, in as few round trips as possible.
 
     The credential and the employee's department come from short-lived caches (see
-    :data:`CACHE_TTL`); on PostgreSQL a keyed punch is group-committed (``ingest.py``: one
+    :data:`~scheduler.attendance.device_cache.CACHE_TTL`); on PostgreSQL a keyed punch is group-committed (``ingest.py``: one
     autocommitted multi-row INSERT per burst), and no session is opened unless needed. The
     checks are those of :func:`record_punch`.
     """
@@ -971,168 +788,4 @@ async def record_punch(
     ):
         # Not on every punch: every punch of a device would queue on this one row's lock.
         device.last_seen_at = moment
-    return await _store(session, sender, data, moment, batch=False)
-
-
-# ------------------------------------------------------------------ batches
-
-
-@dataclass(frozen=True, slots=True)
-class RowResult:
-    """What became of one row of a batch."""
-
-    row: int
-    status: str  # created | duplicate | refused
-    punch_id: int | None = None
-    error: str | None = None
-    field: str | None = None
-
-
-def _parse_instant(text: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ValidationFailedError(
-            f"{shown(text)} is not an ISO 8601 instant", field="at"
-        ) from exc
-    return value
-
-
-def rows_from_json(items: list[dict[str, Any]]) -> list[PunchData | DomainError]:
-    """Batch rows from JSON objects (employee_id or staff_no, direction, at, key, reason)."""
-    allowed = {"employee_id", "staff_no", "direction", "at", "key", "reason"}
-    out: list[PunchData | DomainError] = []
-    for item in items:
-        try:
-            if not isinstance(item, dict):
-                raise ValidationFailedError("a row must be an object")
-            unknown = sorted(set(item) - allowed)
-            if unknown:
-                raise ValidationFailedError(
-                    f"unknown fields: {', '.join(unknown)}", field=unknown[0]
-                )
-            employee_id = item.get("employee_id")
-            if employee_id is not None and (
-                not isinstance(employee_id, int) or isinstance(employee_id, bool)
-            ):
-                raise ValidationFailedError("employee_id must be an integer", field="employee_id")
-            check_employee_id(employee_id)
-            for name in ("staff_no", "direction", "key", "reason"):
-                if "\x00" in str(item.get(name) or ""):
-                    # PostgreSQL text cannot hold U+0000: refuse the row, not the whole batch.
-                    raise ValidationFailedError(
-                        f"{name} contains a NUL character (U+0000)", field=name
-                    )
-            at = item.get("at")
-            if not isinstance(at, str):
-                raise ValidationFailedError("at must be an ISO 8601 string", field="at")
-            key = item.get("key")
-            out.append(
-                PunchData(
-                    direction=str(item.get("direction") or ""),
-                    at=_parse_instant(at),
-                    employee_id=employee_id,
-                    staff_no=str(item["staff_no"]) if item.get("staff_no") is not None else None,
-                    reason=str(item["reason"]) if item.get("reason") else None,
-                    idempotency_key=str(key) if key else None,
-                )
-            )
-        except DomainError as exc:
-            out.append(exc)
-    return out
-
-
-CSV_ALIASES = {
-    "employee_id": "employee_id",
-    "staff_no": "staff_no",
-    "工号": "staff_no",
-    "direction": "direction",
-    "方向": "direction",
-    "at": "at",
-    "time": "at",
-    "时间": "at",
-    "key": "key",
-    "reason": "reason",
-}
-
-
-def rows_from_csv(body: bytes) -> list[PunchData | DomainError]:
-    """Batch rows from a time clock's CSV (header: staff_no or employee_id, direction, at[, key]).
-
-    A file that cannot be read as CSV (not text, a NUL, a field over the csv module's limit)
-    is refused whole with the line at fault (``scheduler.csv_input``); a row that reads but
-    breaks a rule is refused alone, like a JSON row.
-    """
-    if len(body) > MAX_BATCH_BYTES:
-        raise ValidationFailedError(f"the file is larger than {MAX_BATCH_BYTES} bytes")
-    reader = CsvReader(decode(body), first_row=1)
-    header = [CSV_ALIASES.get((h or "").strip().lower(), "") for h in reader.fieldnames or []]
-    if (
-        "at" not in header
-        or "direction" not in header
-        or not ("staff_no" in header or "employee_id" in header)
-    ):
-        raise ValidationFailedError(
-            "the CSV needs a header with staff_no (or employee_id), direction and at",
-            field="header",
-        )
-    items: list[dict[str, Any]] = []
-    bad: dict[int, DomainError] = {}
-    for i, raw in enumerate(reader):
-        item: dict[str, Any] = {}
-        for name, value in raw.items():
-            column = CSV_ALIASES.get((name or "").strip().lower())
-            if column and value not in (None, ""):
-                item[column] = value.strip() if isinstance(value, str) else value
-        if "employee_id" in item:
-            text = str(item["employee_id"])
-            if not (text.isascii() and text.isdigit()):
-                bad[i] = ValidationFailedError("employee_id must be a number", field="employee_id")
-            elif len(text) > len(str(MAX_ID)):
-                # Not even parsed: int() refuses strings of over 4300 digits with a ValueError.
-                bad[i] = ValidationFailedError(
-                    f"employee_id must be a whole number from 1 to {MAX_ID}", field="employee_id"
-                )
-            else:
-                item["employee_id"] = int(text)  # beyond MAX_ID: refused by rows_from_json
-        items.append(item)
-    parsed = rows_from_json(items)
-    return [bad.get(i, row) for i, row in enumerate(parsed)]
-
-
-def _field(error: DomainError) -> str | None:
-    """The field a refused row was refused for."""
-    field = error.extra.get("field")
-    if field is None and error.errors:
-        field = error.errors[0].get("field")
-    return str(field) if field is not None else None
-
-
-async def record_batch(
-    session: AsyncSession,
-    sender: Sender,
-    rows: list[PunchData | DomainError],
-    now: dt.datetime | None = None,
-) -> list[RowResult]:
-    """Store what can be stored, row by row; every row says what became of it."""
-    if len(rows) > MAX_BATCH_ROWS:
-        raise ValidationFailedError(f"at most {MAX_BATCH_ROWS} rows per batch")
-    moment = now or utcnow()
-    cache: dict[Any, Employee] = {}
-    results: list[RowResult] = []
-    for number, row in enumerate(rows, start=1):
-        if isinstance(row, DomainError):
-            results.append(RowResult(number, "refused", error=row.detail, field=_field(row)))
-            continue
-        try:
-            outcome = await _store(session, sender, row, moment, cache, batch=True)
-        except DomainError as exc:
-            results.append(RowResult(number, "refused", error=exc.detail, field=_field(exc)))
-            continue
-        results.append(
-            RowResult(number, "created" if outcome.created else "duplicate", outcome.punch.id)
-        )
-    if sender.device is not None:
-        sender.device.last_seen_at = moment
-    await session.commit()
-    return results
+    return await store_punch(session, sender, data, moment, batch=False)

@@ -244,7 +244,7 @@ async def test_device_credential_and_batch(
         },
         headers=auth,
     )
-    assert_problem(r, 403, field="employee_id")
+    assert_problem(r, 404, field="employee_id")
 
     csv_body = (
         "staff_no,direction,at,key\n"
@@ -273,7 +273,7 @@ async def test_device_credential_and_batch(
         "duplicate",
     ]
     assert (body["created"], body["duplicates"], body["refused"]) == (2, 2, 3)
-    assert "another department" in body["rows"][2]["error"]
+    assert "not found in the department of device" in body["rows"][2]["error"]
     assert body["rows"][4]["field"] == "at"
     assert await count_punches(sessionmaker) == 3
 

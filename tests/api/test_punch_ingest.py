@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from scheduler.attendance import punches
+from scheduler.attendance import device_cache
 from scheduler.attendance.ingest import writer_for
 from scheduler.attendance.models import Punch
 from scheduler.db import session as db_session
@@ -114,7 +114,9 @@ async def test_device_punch_for_unknown_or_foreign_employee_is_refused(
     client: Client, world: World, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     auth = await _device(client, world)
-    for employee_id, status in ((987654, 404), (world.employees["sales_agent"].id, 403)):
+    # Another department's person is nobody at this door: 404 as for an unknown one, so a
+    # device learns nothing of who works elsewhere.
+    for employee_id, status in ((987654, 404), (world.employees["sales_agent"].id, 404)):
         r = await client.post(
             "/attendance/device/punches",
             json={"direction": "in", "at": _ago(5), "employee_id": employee_id},
@@ -123,13 +125,13 @@ async def test_device_punch_for_unknown_or_foreign_employee_is_refused(
         assert_problem(r, status, field="employee_id")
     for body, status in (
         ({"staff_no": "NOPE"}, 404),
-        ({"staff_no": "SA001"}, 403),  # the sales agent's badge at the CS door
+        ({"staff_no": "SA001"}, 404),  # the sales agent's badge at the CS door
         ({}, 422),  # nobody named
     ):
         r = await client.post(
             "/attendance/device/punches",
             json={"direction": "in", "at": _ago(5), **body},
-            headers={**auth, "Idempotency-Key": f"badge-{status}"},
+            headers={**auth, "Idempotency-Key": f"badge-{body}"},
         )
         assert_problem(r, status, field="employee_id")
     # A badge carries the staff number: the punch is the person's.
@@ -223,7 +225,7 @@ async def test_concurrent_cache_misses_share_one_lookup() -> None:
 
     The others wait for that answer (or its error) instead of each querying at once.
     """
-    cache = punches._TTLCache()
+    cache = device_cache.TTLCache()
     release = asyncio.Event()
     loads: list[int] = []
 
@@ -232,12 +234,12 @@ async def test_concurrent_cache_misses_share_one_lookup() -> None:
         await release.wait()
         return "device 7"
 
-    waiting = [asyncio.create_task(punches._cached(cache, ("dev", 7), load)) for _ in range(20)]
+    waiting = [asyncio.create_task(device_cache.cached(cache, ("dev", 7), load)) for _ in range(20)]
     await asyncio.sleep(0.01)
     release.set()
     assert await asyncio.gather(*waiting) == ["device 7"] * 20
     assert len(loads) == 1
-    assert await punches._cached(cache, ("dev", 7), load) == "device 7"  # cached now
+    assert await device_cache.cached(cache, ("dev", 7), load) == "device 7"  # cached now
     assert len(loads) == 1
 
     async def refuse() -> str:
@@ -245,8 +247,20 @@ async def test_concurrent_cache_misses_share_one_lookup() -> None:
         await asyncio.sleep(0.01)
         raise ValueError("unknown or revoked device credential")
 
-    failing = [asyncio.create_task(punches._cached(cache, ("dev", 8), refuse)) for _ in range(5)]
+    failing = [
+        asyncio.create_task(device_cache.cached(cache, ("dev", 8), refuse)) for _ in range(5)
+    ]
     outcomes = await asyncio.gather(*failing, return_exceptions=True)
     assert all(isinstance(o, ValueError) for o in outcomes)
     assert len(loads) == 2  # one shared failed load, and a failure is not cached
     assert cache.get(("dev", 8)) is None
+
+
+async def test_another_departments_devices_are_not_found(client: Client, world: World) -> None:
+    """As on every department route, another department is answered as if it did not exist."""
+    url = f"/departments/{world.cs_id}/attendance/devices"
+    headers = world.headers("sales_manager")
+    assert_problem(await client.get(url, headers=headers), 404)
+    assert_problem(await client.post(url, json={"name": "Door"}, headers=headers), 404)
+    # Within the department, an agent is refused (403): the department is theirs to see.
+    assert_problem(await client.get(url, headers=world.headers("agent")), 403)

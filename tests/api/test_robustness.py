@@ -28,7 +28,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from scheduler.attendance import punches
+from scheduler.attendance import punch_batches
 from scheduler.attendance.service import set_policy
 from scheduler.auth.service import principal_of
 from scheduler.errors import ValidationFailedError
@@ -173,7 +173,7 @@ async def test_device_batch_csv_with_a_nul_is_422_and_a_body_over_the_limit_413(
     nul = f"staff_no,direction,at\nCS002,in,{_ago(30)}\nCS\x00002,in,{_ago(20)}\n".encode()
     r = await client.post("/attendance/device/punches/batch", content=nul, headers=_csv(auth))
     assert "line 3" in assert_problem(r, 422)["detail"]
-    huge = b"staff_no,direction,at\n" + b"x" * (punches.MAX_BATCH_BYTES + 2048)
+    huge = b"staff_no,direction,at\n" + b"x" * (punch_batches.MAX_BATCH_BYTES + 2048)
     r = await client.post("/attendance/device/punches/batch", content=huge, headers=_csv(auth))
     assert_problem(r, 413)
 
