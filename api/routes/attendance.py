@@ -49,7 +49,7 @@ from api.schemas.attendance import (
     SummaryOut,
 )
 from api.schemas.headers import IdempotencyKey
-from api.schemas.query import IdParam, OptionalIdParam, choice, require_one_of
+from api.schemas.query import OptionalIdParam, choice, require_one_of
 from scheduler.attendance import corrections, devices, exports, punch_batches, punches, service
 from scheduler.attendance.models import AttendanceDevice, CorrectionRequest, Punch
 from scheduler.attendance.service import PersonMonth
@@ -288,12 +288,22 @@ async def device_upload(
     raises=[NotFoundException, UnprocessableProblem],
 )
 async def list_punches(
-    employee_id: FromQuery[IdParam],
     month: FromQuery[str],
     principal: NamedDependency[Principal],
     db_session: NamedDependency[AsyncSession],
+    employee_id: FromQuery[OptionalIdParam] = None,
 ) -> list[PunchOut]:
-    """Every record with who made it, why, and what it corrects."""
+    """Every record with who made it, why, and what it corrects.
+
+    Without ``employee_id``: the caller's own (as ``/me/attendance``); a login that is nobody's
+    employee must name one.
+    """
+    if employee_id is None:
+        if principal.employee_id is None:
+            raise ValidationFailedError(
+                "name the employee: this login is not an employee's", field="employee_id"
+            )
+        employee_id = principal.employee_id
     first = parse_month(month)
     start = dt.datetime.combine(first, dt.time(), dt.UTC) - dt.timedelta(days=1)
     end = dt.datetime.combine(month_end(first), dt.time(), dt.UTC) + dt.timedelta(days=2)

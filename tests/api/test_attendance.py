@@ -542,6 +542,18 @@ async def test_manager_corrections_follow_through(
     assert len(records) == 5
     assert {p["kind"] for p in records} == {"punch", "correction", "void"}
     assert all(p["created_by"] == world.users["manager"].id for p in records)
+    # The agent reads their own trail without naming themself; HR (nobody's login) must name one.
+    mine = await client.get(
+        "/attendance/punches", params={"month": "2026-10"}, headers=world.headers("agent")
+    )
+    assert [p["id"] for p in mine.json()] == [p["id"] for p in records]
+    assert_problem(
+        await client.get(
+            "/attendance/punches", params={"month": "2026-10"}, headers=world.headers("hr")
+        ),
+        422,
+        field="employee_id",
+    )
 
 
 async def test_agent_correction_request_through_approvals(
