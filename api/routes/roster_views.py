@@ -31,6 +31,7 @@ from api.schemas.roster_views import (
 )
 from scheduler.auth.principal import Principal
 from scheduler.errors import ValidationFailedError
+from scheduler.handover.service import note_days
 from scheduler.rosters import exports, ical, views
 from scheduler.rosters.store import month_end, parse_month
 from scheduler.settings import Settings
@@ -138,11 +139,18 @@ async def export_roster(
     )
 
 
-def _page(view: views.RosterView) -> Template:
+async def _page(session: AsyncSession, view: views.RosterView) -> Template:
+    """The printable grid; the days with a handover note (交接) are marked in the date header."""
+    noted: set[dt.date] = set()
+    if view.days:
+        noted = await note_days(
+            session, view.department_id, view.team_id, view.days[0].date, view.days[-1].date
+        )
     return Template(
         template_name="roster_page.html",
         context={
             "view": view,
+            "handover_days": noted,
             "weekdays": exports.WEEKDAYS_ZH,
             "cell_text": exports.cell_text,
             "handover_gap": views.handover_gap,
@@ -167,7 +175,9 @@ async def roster_version_page(
     db_session: NamedDependency[AsyncSession],
 ) -> Template:
     """The month grid for people: opens in a browser after login (the ``rota_token`` cookie)."""
-    return _page(await views.view_version(db_session, principal, roster_id, number))
+    return await _page(
+        db_session, await views.view_version(db_session, principal, roster_id, number)
+    )
 
 
 @get(
@@ -183,7 +193,7 @@ async def roster_page(
     db_session: NamedDependency[AsyncSession],
 ) -> Template:
     """The published version, else (for department roles) the latest draft."""
-    return _page(await views.view_current(db_session, principal, roster_id))
+    return await _page(db_session, await views.view_current(db_session, principal, roster_id))
 
 
 @get(

@@ -49,6 +49,27 @@ async def days_with_notes(
     return set(rows.all())
 
 
+async def note_days(
+    session: AsyncSession, department_id: int, team_id: int | None, start: dt.date, end: dt.date
+) -> set[dt.date]:
+    """Dates with a handover for a roster's scope: its team's, or any team's of a department roster.
+
+    The roster page marks these days (the issue: "the roster page shows which days have one").
+    """
+    if team_id is not None:
+        return await days_with_notes(session, team_id, start, end)
+    rows = await session.scalars(
+        select(HandoverNote.date)
+        .where(
+            HandoverNote.department_id == department_id,
+            HandoverNote.date >= start,
+            HandoverNote.date <= end,
+        )
+        .distinct()
+    )
+    return set(rows.all())
+
+
 async def _team(session: AsyncSession, actor: Principal, team_id: int) -> Team:
     team = await session.get(Team, team_id)
     if team is None or not actor.belongs_to(team.department_id):

@@ -33,7 +33,7 @@ from scheduler.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
-from scheduler.leave.days import day_plan, first_working_day_after
+from scheduler.leave.days import PlanDay, day_plan, first_working_day_after
 from scheduler.leave.models import ACTIVE_STATUSES, LeaveBalance, LeaveRequest
 from scheduler.leave.types import LeaveType, type_of, types_of
 from scheduler.org.models import Department
@@ -229,7 +229,9 @@ async def balance_left(
 ) -> tuple[float, float]:
     """(entitled, used) days of a balance in a year; used counts pending and approved requests.
 
-    A request counts in the year it starts (a range over New Year draws on the first year).
+    A request over New Year draws each working day from the year it falls in (its ``schedule``
+    says which dates it takes): annual leave is granted per year, so Dec 31 and Jan 2 are one day
+    of each year's entitlement, not two of the first (which refused leave the person had).
     """
     types = await types_of(session, employee.department_id)
     codes = [c for c, t in types.items() if t.balance == kind]
@@ -244,17 +246,61 @@ async def balance_left(
         entitled = row.days
     else:
         entitled = max((types[c].default_entitlement for c in codes), default=0.0)
-    stmt = select(func.coalesce(func.sum(LeaveRequest.days), 0)).where(
+    stmt = select(LeaveRequest).where(
         LeaveRequest.employee_id == employee.id,
         LeaveRequest.type_code.in_(codes),
         LeaveRequest.status.in_(ACTIVE_STATUSES),
-        LeaveRequest.start_date >= dt.date(year, 1, 1),
         LeaveRequest.start_date <= dt.date(year, 12, 31),
+        LeaveRequest.end_date >= dt.date(year, 1, 1),
     )
     if exclude_id is not None:
         stmt = stmt.where(LeaveRequest.id != exclude_id)
-    used = float(await session.scalar(stmt) or 0)
-    return float(entitled), used
+    used = sum(days_in_year(r, year) for r in await session.scalars(stmt))
+    return float(entitled), float(used)
+
+
+def days_in_year(leave: LeaveRequest, year: int) -> float:
+    """The working days of ``leave`` that fall in ``year`` (a range over New Year is split)."""
+    if leave.start_date.year == leave.end_date.year or leave.half or not leave.schedule:
+        # One year (or a request stored without its dates): all of it counts where it starts.
+        return leave.days if leave.start_date.year == year else 0.0
+    return float(
+        sum(
+            1
+            for p in leave.schedule
+            if p.get("counted") and dt.date.fromisoformat(str(p["date"])).year == year
+        )
+    )
+
+
+async def _check_balance(
+    session: AsyncSession,
+    employee: Employee,
+    lt: LeaveType,
+    days: float,
+    counted: Sequence[PlanDay],
+) -> None:
+    """422 when a year's balance cannot pay for this request's days in that year.
+
+    Each year the request touches is checked on its own (leave over New Year draws on both), and
+    the answer names the year, the days left and the days asked of it.
+    """
+    assert lt.balance is not None
+    by_year: dict[int, float] = {}
+    for p in counted:
+        by_year[p.date.year] = by_year.get(p.date.year, 0.0) + 1.0
+    if days < 1:  # a half day
+        by_year = {year: days for year in by_year}
+    for year, asked in sorted(by_year.items()):
+        entitled, used = await balance_left(session, employee, lt.balance, year)
+        if used + asked > entitled:
+            left = max(entitled - used, 0)
+            of_all = f" (of {days:g} in this request)" if asked != days else ""
+            raise ValidationFailedError(
+                f"not enough {lt.balance} balance for {year}: {left:g} day(s) left, "
+                f"{asked:g} asked{of_all}",
+                errors=[{"field": "type", "message": f"{left:g} day(s) left in {year}"}],
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +341,9 @@ async def file_leave(
     today = approvals.local_today(department.timezone)
     _within_horizon(data, today)
     _who_files(actor, employee, lt, data, today)
-    if lt.min_notice_days and not data.emergency:
+    # Notice is asked of a request, not of the manager recording an absence already past (which
+    # _who_files allowed the manager only): 事假 taken last week cannot have been asked ahead.
+    if lt.min_notice_days and not data.emergency and data.start_date >= today:
         first = today + dt.timedelta(days=lt.min_notice_days)
         if data.start_date < first:
             raise ValidationFailedError(
@@ -324,13 +372,7 @@ async def file_leave(
             overlapping_id=other.id,
         )
     if lt.balance is not None:
-        entitled, used = await balance_left(session, employee, lt.balance, data.start_date.year)
-        if used + days > entitled:
-            raise ValidationFailedError(
-                f"not enough {lt.balance} balance for {data.start_date.year}: "
-                f"{max(entitled - used, 0):g} day(s) left, {days:g} asked",
-                errors=[{"field": "type", "message": f"{max(entitled - used, 0):g} day(s) left"}],
-            )
+        await _check_balance(session, employee, lt, days, counted)
     joined = await _joined(session, employee, department, data)
     absence = days + sum(r.days for r in joined)
     same = [r for r in joined if r.type_code == lt.code]
