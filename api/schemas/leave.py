@@ -84,14 +84,16 @@ class LeaveTypeIn(Input):
     rules: dict[str, Any]
 
 
-class BalanceOut(Output):
-    """One balance in one year."""
+class BalanceOut(Output, omit_defaults=True):
+    """One balance in one year (``note`` only when one was set with it)."""
 
     kind: str
     year: int
     entitled: float
     used: float
     left: float
+    #: What HR or the manager wrote when setting it (e.g. which rest days worked earned 调休).
+    note: str | None = None
 
 
 class BalanceIn(Input):

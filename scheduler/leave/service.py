@@ -621,6 +621,12 @@ async def balances(
     employee = await session.get(Employee, employee_id)
     if employee is None or not actor.can_read_employee(employee.id, employee.department_id):
         raise NotFoundError(f"employee {employee_id} not found")
+    rows = await session.execute(
+        select(LeaveBalance.kind, LeaveBalance.note).where(
+            LeaveBalance.employee_id == employee.id, LeaveBalance.year == year
+        )
+    )
+    notes: dict[str, str | None] = {kind: note for kind, note in rows.all()}
     out = []
     for kind in ("annual", "toil"):
         entitled, used = await balance_left(session, employee, kind, year)
@@ -631,6 +637,8 @@ async def balances(
                 "entitled": entitled,
                 "used": used,
                 "left": entitled - used,
+                # The note set with the balance (which extra days earned 调休): shown, not lost.
+                "note": notes.get(kind),
             }
         )
     return out

@@ -118,7 +118,12 @@ async def type_of(session: AsyncSession, department_id: int, code: str) -> Leave
 async def override(
     session: AsyncSession, department_id: int, code: str, rules: dict[str, Any]
 ) -> LeaveType:
-    """Store a department's override of a type (the caller checked the right to)."""
+    """Merge ``rules`` into the department's override of a type (the caller checked the right to).
+
+    Only the fields sent change (the API's body is "only the fields it changes"): a manager who
+    switched a type off and later changes its ``max_days`` must not switch it back on unseen.
+    A field goes back to the default by sending the default's value.
+    """
     if code not in DEFAULT_TYPES:
         raise ValidationFailedError(
             f"unknown leave type {code!r}",
@@ -127,9 +132,10 @@ async def override(
     if errors := _check_override(code, rules):
         raise ValidationFailedError("some rules are not valid", errors=errors)
     row = await session.get(LeaveTypeSetting, (department_id, code), with_for_update=True)
+    combined = {**(row.rules if row is not None else {}), **rules}
     if row is None:
-        session.add(LeaveTypeSetting(department_id=department_id, code=code, rules=dict(rules)))
+        session.add(LeaveTypeSetting(department_id=department_id, code=code, rules=combined))
     else:
-        row.rules = dict(rules)
+        row.rules = combined
     await session.commit()
-    return merged(code, rules)
+    return merged(code, combined)

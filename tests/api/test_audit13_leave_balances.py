@@ -130,3 +130,41 @@ async def test_roster_page_marks_days_with_a_handover_note(
     assert page.status_code == 200, page.text
     marked = re.findall(r">(\d+)<span class=\"handover-note\"", page.text)
     assert marked == ["12"], marked
+
+
+async def test_changing_one_rule_keeps_the_others(client: Client, world: World) -> None:
+    """A type switched off stays off when its max_days changes later (rules are merged)."""
+    url = f"/departments/{world.cs_id}/leave-types/personal"
+    manager = world.headers("manager")
+    r = await client.put(url, json={"rules": {"active": False}}, headers=manager)
+    assert r.status_code == 200, r.text
+    r = await client.put(url, json={"rules": {"max_days": 2}}, headers=manager)
+    assert r.status_code == 200, r.text
+    assert (r.json()["active"], r.json()["max_days"]) == (False, 2)
+    listed = await client.get(f"/departments/{world.cs_id}/leave-types", headers=manager)
+    personal = next(t for t in listed.json() if t["code"] == "personal")
+    assert (personal["active"], personal["max_days"]) == (False, 2)
+    start = local_today() + dt.timedelta(days=14)
+    assert_problem(
+        await file_leave(client, world, "agent", type="personal", start_date=start, end_date=start),
+        422,
+        field="type",
+    )
+
+
+async def test_balance_note_is_shown(client: Client, world: World) -> None:
+    """The manager's note on a 调休 grant (which rest day was worked) can be read back."""
+    agent = world.employees["agent"].id
+    year = local_today().year
+    r = await client.put(
+        f"/employees/{agent}/leave-balances/{year}/toil",
+        json={"days": 1, "note": "came in on rest day 12-06; granted by the manager"},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 200, r.text
+    got = await client.get(
+        f"/employees/{agent}/leave-balances", params={"year": year}, headers=world.headers("hr")
+    )
+    toil = next(b for b in got.json() if b["kind"] == "toil")
+    assert toil["note"] == "came in on rest day 12-06; granted by the manager"
+    assert toil["left"] == 1
