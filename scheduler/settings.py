@@ -68,8 +68,9 @@ class Settings:
         repr=False,
         metadata={
             "var": "ROTA_SECRET_KEY",
-            "doc": "Signs login tokens. Required outside "
-            "development: every replica must share it or tokens stop verifying.",
+            "doc": "Signs login tokens. Required in production (at least 32 characters; "
+            "`rota serve` refuses to start without it): every replica must share it or tokens "
+            "stop verifying.",
         },
     )
     timezone: str = field(

@@ -58,6 +58,16 @@ def config_command() -> None:
             value = "(not set: the development key)" if settings.uses_development_key else "(set)"
         if name == "database_url":
             value = display_url(value)
+        # An unset optional setting prints what it means, not Python's "None": an operator
+        # reading `rota config` must see the log format in force and that Redis is not in use.
+        if name == "log_format" and settings.log_format is None:
+            value = f"(unset: {settings.effective_log_format})"
+        if name == "redis_url":  # its password is a credential, like the database's
+            value = (
+                "(unset: in-process limits)"
+                if settings.redis_url is None
+                else display_url(settings.redis_url)
+            )
         table.add_row(var, value, doc)
     console.print(table)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,12 +108,33 @@ async def _check_scope(session: AsyncSession, data: NewUser) -> None:
         raise ValidationFailedError("the user cannot be created as given", errors=errors)
 
 
+async def _default_department(
+    session: AsyncSession, actor: Principal | None, data: NewUser
+) -> NewUser:
+    """Fill a department role's missing ``department_id`` from what already says it.
+
+    A login for an employee belongs to the employee's department, and a department manager
+    creates logins only in their own; asking the caller to repeat it made a manager's
+    ``{"role": "agent", "employee_id": 5}`` a bare 403.
+    """
+    if data.department_id is not None or data.role not in DEPARTMENT_ROLES:
+        return data
+    if data.employee_id is not None:
+        employee = await session.get(Employee, data.employee_id)
+        if employee is not None:
+            return replace(data, department_id=employee.department_id)
+    if actor is not None and actor.role == Role.DEPT_MANAGER:
+        return replace(data, department_id=actor.department_id)
+    return data
+
+
 async def create_user(session: AsyncSession, actor: Principal | None, data: NewUser) -> User:
     """Create a login. ``actor`` None means the operator at the command line (first admin).
 
     Admin creates anyone; a department manager creates agents, team leads and supervisors of
     their own department (new staff joining their team).
     """
+    data = await _default_department(session, actor, data)
     if actor is not None and actor.role != Role.ADMIN:
         allowed = (
             actor.role == Role.DEPT_MANAGER
@@ -122,7 +143,9 @@ async def create_user(session: AsyncSession, actor: Principal | None, data: NewU
         )
         if not allowed:
             raise PermissionDeniedError(
-                f"role {actor.role.value} may not create a {data.role.value} user here"
+                f"role {actor.role.value} may not create a {data.role.value} login here: a "
+                "department manager creates agent, qa_inspector, team_lead and supervisor "
+                "logins of their own department only"
             )
     await _check_scope(session, data)
     if await session.scalar(select(User.id).where(User.username == data.username)):
