@@ -31,6 +31,8 @@ TASK_NAME = "rota.solve_roster"
 #: How often every API process and worker looks for jobs whose heartbeat stopped: a dead
 #: worker's job is failed at most this long after its 60 s lease ends (one cheap UPDATE).
 SWEEP_EVERY_S = 10.0
+#: A queue worker silent this long is dead (procrastinate beats every 10 s by default).
+STALLED_WORKER_S = 60.0
 
 
 class Dispatcher(Protocol):
@@ -163,10 +165,33 @@ def make_dispatcher(
     return QueueDispatcher(settings)
 
 
+async def fail_stalled_queue_jobs(app: procrastinate.App) -> int:
+    """Close procrastinate's own rows of solves whose worker died (``kill -9``, a lost machine).
+
+    rota's job is failed by :func:`scheduler.rosters.jobs.sweep_stale` (and may be retried as a
+    new queue job); without this, the queue's row of the dead attempt stayed ``doing`` forever,
+    which every queue dashboard and count then shows as running. Workers whose heartbeat is
+    :data:`STALLED_WORKER_S` old are pruned too.
+    """
+    stalled = list(
+        await app.job_manager.get_stalled_jobs(
+            queue=QUEUE, seconds_since_heartbeat=STALLED_WORKER_S
+        )
+    )
+    for job in stalled:
+        assert job.id is not None
+        await app.job_manager.finish_job_by_id_async(
+            job.id, status=procrastinate.jobs.Status.FAILED, delete_job=False
+        )
+    await app.job_manager.prune_stalled_workers(seconds_since_heartbeat=STALLED_WORKER_S)
+    return len(stalled)
+
+
 async def run_worker(settings: Settings, *, wait: bool = True) -> None:
     """``rota worker``: run queued solves, a bounded number at a time, and sweep dead jobs."""
     app = make_queue_app(settings)
     sm = make_sessionmaker(make_engine(settings.database_url))
+    queue_open = asyncio.Event()
 
     async def sweeper() -> None:
         while True:
@@ -174,11 +199,22 @@ async def run_worker(settings: Settings, *, wait: bool = True) -> None:
                 swept = await sweep_stale(session)
             if swept:
                 log.warning("stale_jobs_failed", count=swept)
+            if not queue_open.is_set():
+                await asyncio.sleep(SWEEP_EVERY_S)
+                continue
+            try:
+                closed = await fail_stalled_queue_jobs(app)
+            except Exception:  # the queue's pool may be reconnecting: try again next round
+                log.warning("stalled_queue_jobs_not_checked", exc_info=True)
+            else:
+                if closed:
+                    log.warning("stalled_queue_jobs_failed", count=closed)
             await asyncio.sleep(SWEEP_EVERY_S)
 
     sweep_task = asyncio.create_task(sweeper())
     try:
         async with app.open_async():
+            queue_open.set()
             await app.run_worker_async(
                 queues=[QUEUE],
                 concurrency=max(1, settings.solver_max_concurrent),

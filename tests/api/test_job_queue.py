@@ -116,3 +116,50 @@ async def test_a_live_job_is_not_swept(
         )
         await s.commit()
         assert await jobs.sweep_stale(s) == 0
+
+
+async def test_a_dead_workers_queue_row_is_closed_not_left_doing(settings: Settings) -> None:
+    """After ``kill -9`` the queue's row of the attempt stayed ``doing`` forever; a live
+    worker's sweep now fails it (rota's own job is failed by sweep_stale), and leaves a live
+    worker's running job alone."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("procrastinate is the PostgreSQL job queue; SQLite has none")
+    from scheduler.rosters.dispatch import QUEUE, TASK_NAME, fail_stalled_queue_jobs, make_queue_app
+
+    app = make_queue_app(dataclasses.replace(settings, job_backend="procrastinate"))
+    async with app.open_async():
+        connector = app.connector
+        dead = await connector.execute_query_one_async(
+            "INSERT INTO procrastinate_workers (last_heartbeat) "
+            "VALUES (NOW() - INTERVAL '10 minutes') RETURNING id"
+        )
+        alive = await connector.execute_query_one_async(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (NOW()) RETURNING id"
+        )
+        ids = []
+        for worker in (dead["id"], alive["id"]):
+            row = await connector.execute_query_one_async(
+                "INSERT INTO procrastinate_jobs (queue_name, task_name, args, status, worker_id) "
+                "VALUES (%(queue)s, %(task)s, '{}', 'doing', %(worker)s) RETURNING id",
+                queue=QUEUE,
+                task=TASK_NAME,
+                worker=worker,
+            )
+            ids.append(row["id"])
+        try:
+            assert await fail_stalled_queue_jobs(app) >= 1
+            statuses = {
+                r["id"]: r["status"]
+                for r in await connector.execute_query_all_async(
+                    "SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%(ids)s)", ids=ids
+                )
+            }
+            assert statuses == {ids[0]: "failed", ids[1]: "doing"}
+        finally:
+            await connector.execute_query_async(
+                "DELETE FROM procrastinate_jobs WHERE id = ANY(%(ids)s)", ids=ids
+            )
+            await connector.execute_query_async(
+                "DELETE FROM procrastinate_workers WHERE id = ANY(%(ids)s)",
+                ids=[dead["id"], alive["id"]],
+            )
