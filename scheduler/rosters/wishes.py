@@ -162,8 +162,10 @@ async def list_wishes(
             raise NotFoundError(f"employee {employee_id} not found")
         stmt = stmt.where(ShiftWish.employee_id == employee_id)
     elif department_id is not None:
-        if not actor.can_read_department(department_id):
+        if not actor.belongs_to(department_id):
             raise NotFoundError(f"department {department_id} not found")
+        # Their own department exists for an agent: a 403 says why, a 404 would deny it.
+        actor.require(actor.can_read_department(department_id), "read every wish of the department")
         stmt = stmt.where(ShiftWish.department_id == department_id)
     else:
         stmt = stmt.where(ShiftWish.employee_id == (actor.employee_id or -1))

@@ -383,6 +383,12 @@ async def test_wishes_are_honoured_and_guarded(
     assert r.json()["errors"][0]["field"] == "shift_code"
     mine = (await client.get("/wishes?month=2026-12", headers=world.headers("agent"))).json()
     assert [w["date"] for w in mine] == ["2026-12-12", "2026-12-14"]
+    # The department's wishes are the manager's to read: its agent is refused (403, the
+    # department exists for them), another department's manager is told it does not (404).
+    dept = f"/wishes?month=2026-12&department_id={world.cs_id}"
+    assert (await client.get(dept, headers=world.headers("agent"))).status_code == 403
+    assert (await client.get(dept, headers=world.headers("sales_manager"))).status_code == 404
+    assert len((await client.get(dept, headers=world.headers("manager"))).json()) == 2
 
     job = await generate(client, world)
     assert job["status"] == "succeeded"
