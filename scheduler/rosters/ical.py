@@ -47,13 +47,16 @@ async def _employee_for_token_change(
 ) -> Employee:
     """The employee whose token the caller may see or rotate: themself, or their manager's staff.
 
-    Anyone else gets 404, as the employee is outside their scope.
+    Someone the caller cannot even read is not found (404); a colleague they can read (a team
+    lead's, a supervisor's staff) is refused with a 403 saying why: the feed is a credential.
     """
     employee = await session.get(Employee, employee_id)
-    if employee is None or not (
-        actor.employee_id == employee_id or actor.can_manage_department(employee.department_id)
-    ):
+    if employee is None or not actor.can_read_employee(employee_id, employee.department_id):
         raise NotFoundError(f"employee {employee_id} not found")
+    actor.require(
+        actor.employee_id == employee_id or actor.can_manage_department(employee.department_id),
+        "see or rotate another person's calendar feed (it is their credential)",
+    )
     return employee
 
 

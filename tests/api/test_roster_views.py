@@ -298,9 +298,10 @@ async def test_rotating_token_kills_old_url(
 
 async def test_calendar_token_scope(client: Client, world: World, roster: RosterData) -> None:
     emp = world.employees["agent"].id
-    for who in ("agent2", "supervisor", "sales_manager", "hr"):
+    # Who cannot read the person: not found. Who can read but not manage them: refused.
+    for who, status in (("agent2", 404), ("sales_manager", 404), ("supervisor", 403), ("hr", 403)):
         r = await client.post(f"/employees/{emp}/calendar-token", headers=world.headers(who))
-        assert_problem(r, 404)
+        assert_problem(r, status)
     assert (
         await client.post(f"/employees/{emp}/calendar-token", headers=world.headers("admin"))
     ).status_code == 200
