@@ -282,6 +282,37 @@ async def put_balance(
     return [BalanceOut(**r) for r in rows]
 
 
+@post(
+    # {kind}, not a literal "toil": a static segment beside the PUT's {kind} would shadow it.
+    "/employees/{employee_id:int}/leave-balances/{year:int}/{kind:str}/grants",
+    tags=["leave"],
+    status_code=200,
+    raises=[NotFoundException, PermissionDeniedException, UnprocessableProblem],
+)
+async def grant_toil(
+    employee_id: FromPath[int],
+    year: FromPath[int],
+    kind: FromPath[str],
+    data: JSONBody[BalanceIn],
+    principal: NamedDependency[Principal],
+    db_session: NamedDependency[AsyncSession],
+) -> list[BalanceOut]:
+    """Add 调休 days earned by extra work (HR or the manager); answers the year's balances.
+
+    Adds to what is there (PUT sets the total), so two grants made at once both count; the
+    note of each grant is kept after the earlier ones. Only ``toil`` is granted day by day
+    (an annual entitlement is set with PUT).
+    """
+    if kind != "toil":
+        raise ValidationFailedError(
+            "only 调休 (toil) is granted day by day; set an annual entitlement with PUT",
+            errors=[{"field": "kind", "message": "toil"}],
+        )
+    await service.grant_toil(db_session, principal, employee_id, year, data.days, data.note)
+    rows = await service.balances(db_session, principal, employee_id, year)
+    return [BalanceOut(**r) for r in rows]
+
+
 ROUTES = [
     file_leave,
     list_leave,
@@ -292,4 +323,5 @@ ROUTES = [
     put_leave_type,
     get_balances,
     put_balance,
+    grant_toil,
 ]

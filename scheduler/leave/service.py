@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.approvals import service as approvals
@@ -644,6 +645,39 @@ async def balances(
     return out
 
 
+async def _balance_to_change(
+    session: AsyncSession,
+    actor: Principal,
+    employee_id: int,
+    year: int,
+    kind: str,
+    errors: list[dict[str, str]],
+) -> LeaveBalance | None:
+    """The balance row HR or the manager changes, locked (None: none yet); checks first."""
+    employee = await session.get(Employee, employee_id)
+    if employee is None or not actor.can_read_employee(employee.id, employee.department_id):
+        raise NotFoundError(f"employee {employee_id} not found")
+    actor.require(
+        actor.role == Role.HR or actor.can_manage_department(employee.department_id),
+        "set leave balances of this person",
+    )
+    if kind not in ("annual", "toil"):
+        errors.append({"field": "kind", "message": "annual or toil"})
+    if not 2000 <= year <= 2100:
+        errors.append({"field": "year", "message": "2000-2100"})
+    if errors:
+        raise ValidationFailedError("the balance is not valid", errors=errors)
+    return await session.scalar(
+        select(LeaveBalance)
+        .where(
+            LeaveBalance.employee_id == employee_id,
+            LeaveBalance.year == year,
+            LeaveBalance.kind == kind,
+        )
+        .with_for_update()
+    )
+
+
 async def set_balance(
     session: AsyncSession,
     actor: Principal,
@@ -654,31 +688,8 @@ async def set_balance(
     note: str | None,
 ) -> None:
     """Set a year's entitlement (annual) or earned extra days (toil): HR or the manager."""
-    employee = await session.get(Employee, employee_id)
-    if employee is None or not actor.can_read_employee(employee.id, employee.department_id):
-        raise NotFoundError(f"employee {employee_id} not found")
-    actor.require(
-        actor.role == Role.HR or actor.can_manage_department(employee.department_id),
-        "set leave balances of this person",
-    )
-    errors = []
-    if kind not in ("annual", "toil"):
-        errors.append({"field": "kind", "message": "annual or toil"})
-    if not 2000 <= year <= 2100:
-        errors.append({"field": "year", "message": "2000-2100"})
-    if not 0 <= days <= 366:
-        errors.append({"field": "days", "message": "0-366"})
-    if errors:
-        raise ValidationFailedError("the balance is not valid", errors=errors)
-    row = await session.scalar(
-        select(LeaveBalance)
-        .where(
-            LeaveBalance.employee_id == employee_id,
-            LeaveBalance.year == year,
-            LeaveBalance.kind == kind,
-        )
-        .with_for_update()
-    )
+    errors = [] if 0 <= days <= 366 else [{"field": "days", "message": "0-366"}]
+    row = await _balance_to_change(session, actor, employee_id, year, kind, errors)
     if row is None:
         session.add(
             LeaveBalance(employee_id=employee_id, year=year, kind=kind, days=days, note=note)
@@ -686,3 +697,38 @@ async def set_balance(
     else:
         row.days, row.note = days, note
     await session.commit()
+
+
+async def grant_toil(
+    session: AsyncSession,
+    actor: Principal,
+    employee_id: int,
+    year: int,
+    days: float,
+    note: str | None,
+) -> None:
+    """Add 调休 days earned (a rest day worked, DOMAIN.md: only when a manager grants it).
+
+    Adds to the year's balance under a row lock, so two grants at once both count (setting the
+    total with PUT is a read-add-write a second manager can overwrite); each grant's note is
+    kept after the earlier ones, so HR can see which days earned the balance.
+    """
+    errors = [] if 0 < days <= 31 else [{"field": "days", "message": "more than 0, at most 31"}]
+    for attempt in (1, 2):
+        row = await _balance_to_change(session, actor, employee_id, year, "toil", errors)
+        if row is None:
+            session.add(
+                LeaveBalance(employee_id=employee_id, year=year, kind="toil", days=days, note=note)
+            )
+        else:
+            row.days += days
+            if note:
+                row.note = f"{row.note}; {note}" if row.note else note
+        try:
+            await session.commit()
+            return
+        except IntegrityError:
+            # Two first grants of the year raced to create the row: the loser adds to it.
+            await session.rollback()
+            if attempt == 2:
+                raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 
@@ -168,3 +169,35 @@ async def test_balance_note_is_shown(client: Client, world: World) -> None:
     toil = next(b for b in got.json() if b["kind"] == "toil")
     assert toil["note"] == "came in on rest day 12-06; granted by the manager"
     assert toil["left"] == 1
+
+
+async def test_toil_grants_add_up_even_when_made_at_once(client: Client, world: World) -> None:
+    """Each rest day worked that a manager grants adds to the year's 调休; PUT sets a total, so
+    two managers granting at once with it lose one. Grants made at once both count, and each
+    grant's note is kept."""
+    agent = world.employees["agent"].id
+    year = local_today().year
+    url = f"/employees/{agent}/leave-balances/{year}/toil/grants"
+    grants = await asyncio.gather(
+        client.post(
+            url, json={"days": 1, "note": "rest day 12-06"}, headers=world.headers("manager")
+        ),
+        client.post(url, json={"days": 0.5, "note": "rest day 12-13"}, headers=world.headers("hr")),
+    )
+    assert [g.status_code for g in grants] == [200, 200], [g.text for g in grants]
+    r = await client.post(url, json={"days": 1}, headers=world.headers("manager"))
+    toil = next(b for b in r.json() if b["kind"] == "toil")
+    assert toil["left"] == 2.5
+    assert set(toil["note"].split("; ")) == {"rest day 12-06", "rest day 12-13"}
+    assert_problem(
+        await client.post(url, json={"days": 0}, headers=world.headers("manager")),
+        422,
+        field="days",
+    )
+    assert_problem(await client.post(url, json={"days": 1}, headers=world.headers("agent")), 403)
+    annual = url.replace("/toil/", "/annual/")
+    assert_problem(
+        await client.post(annual, json={"days": 1}, headers=world.headers("manager")),
+        422,
+        field="kind",
+    )
