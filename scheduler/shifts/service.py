@@ -103,7 +103,7 @@ async def update_shift_type(
 ) -> ShiftType:
     """Change a shift type; published rosters keep the times they were published with."""
     row = await session.get(ShiftType, shift_id)
-    if row is None or not actor.can_read_department(row.department_id):
+    if row is None or not actor.belongs_to(row.department_id):
         raise NotFoundError(f"shift type {shift_id} not found")
     actor.require(
         actor.can_manage_department(row.department_id), "change this department's shift types"

@@ -325,6 +325,27 @@ async def test_shift_type_times(
         assert r.json()["crosses_midnight"] == (end < start and end != "24:00")
 
 
+async def test_changing_a_shift_type_is_refused_to_staff_and_unknown_elsewhere(
+    client: Client, world: World
+) -> None:
+    """As for creating one: the department's agent is refused (403), another department's
+    manager does not see it (404), the manager changes it."""
+    r = await client.post(
+        f"/departments/{world.cs_id}/shift-types",
+        json={"code": "mid", "name": "Mid", "start": "11:00", "end": "20:00"},
+        headers=world.headers("manager"),
+    )
+    assert r.status_code == 201, r.text
+    url = f"/shift-types/{r.json()['id']}"
+    change = {"name": "Middle"}
+    assert (await client.patch(url, json=change, headers=world.headers("agent"))).status_code == 403
+    sales = world.headers("sales_manager")
+    assert (await client.patch(url, json=change, headers=sales)).status_code == 404
+    done = await client.patch(url, json=change, headers=world.headers("manager"))
+    assert done.status_code == 200, done.text
+    assert done.json()["name"] == "Middle"
+
+
 async def test_calendar_has_statutory_and_company_days(client: Client, world: World) -> None:
     r = await client.post(
         f"/departments/{world.cs_id}/calendar-days",
