@@ -262,22 +262,34 @@ def _held_solve(release: threading.Event) -> Any:
     return held
 
 
-async def test_a_swept_job_stays_failed_when_its_frozen_worker_comes_back(
+async def _held_job(
     client: Client,
     world: World,
     sessionmaker: SM,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+    heartbeat_s: float,
+) -> tuple[int, asyncio.Task[str], threading.Event]:
+    """A solve job running in this process whose search waits for ``release``."""
     from tests.api.roster_setup import configure, prepare_team
 
     await prepare_team(sessionmaker, world)
     await configure(client, world)
     release = threading.Event()
     monkeypatch.setattr(runner, "solve", _held_solve(release))
-    monkeypatch.setattr(runner, "HEARTBEAT_S", 0.2)
+    monkeypatch.setattr(runner, "HEARTBEAT_S", heartbeat_s)
     job_id = await _running_job(sessionmaker, world)
     task = asyncio.create_task(runner.run_job(sessionmaker, job_id, threads=1))
     await _wait_running(sessionmaker, job_id)
+    return job_id, task, release
+
+
+async def test_a_swept_job_stays_failed_when_its_frozen_worker_comes_back(
+    client: Client,
+    world: World,
+    sessionmaker: SM,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    job_id, task, release = await _held_job(client, world, sessionmaker, monkeypatch, 0.2)
     # The sweeper finds its heartbeat a minute old (the worker was frozen) and fails it.
     async with sessionmaker() as s:
         stale = utcnow() - dt.timedelta(minutes=2)
@@ -300,17 +312,8 @@ async def test_a_cancel_while_the_search_ends_is_honoured(
     sessionmaker: SM,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from tests.api.roster_setup import configure, prepare_team
-
-    await prepare_team(sessionmaker, world)
-    await configure(client, world)
-    release = threading.Event()
-    monkeypatch.setattr(runner, "solve", _held_solve(release))
     # No heartbeat reads the cancel request before the search ends: only its ending can.
-    monkeypatch.setattr(runner, "HEARTBEAT_S", 600.0)
-    job_id = await _running_job(sessionmaker, world)
-    task = asyncio.create_task(runner.run_job(sessionmaker, job_id, threads=1))
-    await _wait_running(sessionmaker, job_id)
+    job_id, task, release = await _held_job(client, world, sessionmaker, monkeypatch, 600.0)
     r = await client.delete(f"/roster-jobs/{job_id}", headers=world.headers("manager"))
     assert r.status_code in (200, 202), r.text
     release.set()

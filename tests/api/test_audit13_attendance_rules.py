@@ -95,6 +95,23 @@ def number(text: str) -> float:
     return float(text) if text else 0.0
 
 
+async def check_cs001_export(
+    client: Client, world: World, month: str, api_summary: dict[str, Any]
+) -> None:
+    """Li Wei's rows of HR's export of ``month`` agree with the API (:func:`check_export_adds_up`)."""
+    (summary,) = [
+        r
+        for r in await export_rows(client, world, world.cs_id, month, "summary")
+        if r["Staff no."] == "CS001"
+    ]
+    detail = [
+        r
+        for r in await export_rows(client, world, world.cs_id, month, "detail")
+        if r["Staff no."] == "CS001"
+    ]
+    check_export_adds_up(summary, detail, api_summary)
+
+
 def check_export_adds_up(
     summary: dict[str, str], detail: list[dict[str, str]], api_summary: dict[str, Any]
 ) -> None:
@@ -290,17 +307,7 @@ async def test_late_shift_midnight_and_overtime_boundaries(
     assert month["summary"]["total_deduction"] == 0
     sep = days_of(await month_of(client, world, agent, "2026-09"))
     assert (sep[1]["status"], sep[1]["overtime_minutes"]) == ("on_time", 0)
-    (summary,) = [
-        r
-        for r in await export_rows(client, world, world.cs_id, "2026-08", "summary")
-        if r["Staff no."] == "CS001"
-    ]
-    detail = [
-        r
-        for r in await export_rows(client, world, world.cs_id, "2026-08", "detail")
-        if r["Staff no."] == "CS001"
-    ]
-    check_export_adds_up(summary, detail, month["summary"])
+    await check_cs001_export(client, world, "2026-08", month["summary"])
 
 
 # ---------------------------------------------------------------- absence, missing punch, rest day, leave
@@ -368,17 +375,7 @@ async def test_absent_missing_rest_day_worked_and_leave(
     assert (day6["status"], day6["breaches"]) == ("leave", [])
     assert again["summary"]["total_deduction"] == 200 + 30 + 30
     assert again["summary"]["leave_days"] == {"annual": 2.0}
-    (summary,) = [
-        r
-        for r in await export_rows(client, world, world.cs_id, "2026-08", "summary")
-        if r["Staff no."] == "CS001"
-    ]
-    detail = [
-        r
-        for r in await export_rows(client, world, world.cs_id, "2026-08", "detail")
-        if r["Staff no."] == "CS001"
-    ]
-    check_export_adds_up(summary, detail, again["summary"])
+    await check_cs001_export(client, world, "2026-08", again["summary"])
     # Repeatable: the same facts, the same answer.
     assert await month_of(client, world, agent, "2026-08") == again
 
