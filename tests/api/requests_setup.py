@@ -171,3 +171,18 @@ async def find_same_day_swap(
                     if (broken_rule is None and not found) or (broken_rule in rules):
                         return a, b, d
     pytest.fail(f"the generated roster offers no swap of the wanted kind ({broken_rule})")
+
+
+async def accepted_swap(
+    client: Client, world: World, sm: SM, roster_id: int
+) -> tuple[int, int, dt.date, dict[str, Any]]:
+    """A clean same-day swap proposed and accepted, waiting for the manager: (a, b, day, swap)."""
+    a, b, d = await find_same_day_swap(sm, roster_id, broken_rule=None)
+    body = {"date": d.isoformat(), "colleague_id": b, "colleague_date": d.isoformat()}
+    swap = await client.post("/swaps", json=body, headers=world.headers(f"u{a}"))
+    assert swap.status_code == 201, swap.text
+    acc = await client.post(
+        f"/swaps/{swap.json()['id']}/accept", json={}, headers=world.headers(f"u{b}")
+    )
+    assert acc.status_code == 200, acc.text
+    return a, b, d, acc.json()

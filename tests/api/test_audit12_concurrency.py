@@ -39,9 +39,9 @@ from tests.api.helpers import assert_problem
 from tests.api.requests_setup import (
     SM,
     Client,
+    accepted_swap,
     decide,
     file_leave,
-    find_same_day_swap,
     grid,
     publish_team_roster,
 )
@@ -170,14 +170,7 @@ async def test_swap_approved_while_a_draft_is_published_sees_that_draft(
 ) -> None:
     _needs_postgres(settings)
     roster_id = await publish_team_roster(client, world, sessionmaker)
-    a, b, d = await find_same_day_swap(sessionmaker, roster_id, broken_rule=None)
-    body = {"date": d.isoformat(), "colleague_id": b, "colleague_date": d.isoformat()}
-    swap = await client.post("/swaps", json=body, headers=world.headers(f"u{a}"))
-    assert swap.status_code == 201, swap.text
-    acc = await client.post(
-        f"/swaps/{swap.json()['id']}/accept", json={}, headers=world.headers(f"u{b}")
-    )
-    assert acc.status_code == 200, acc.text
+    a, _b, d, accepted = await accepted_swap(client, world, sessionmaker, roster_id)
     # The manager's draft takes A off that day.
     number, revision = await _draft(client, world, roster_id)
     r = await _edit(
@@ -197,7 +190,7 @@ async def test_swap_approved_while_a_draft_is_published_sees_that_draft(
         sessionmaker,
         roster_id,
         number,
-        decide(client, world, "manager", acc.json()["approval_id"]),
+        decide(client, world, "manager", accepted["approval_id"]),
     )
     # As if the publish ran first: the swap no longer fits (409), the manager's edit stays.
     problem = assert_problem(res, 409)

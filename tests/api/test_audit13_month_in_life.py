@@ -29,9 +29,9 @@ from tests.api.conftest import World
 from tests.api.requests_setup import (
     SM,
     Client,
+    accepted_swap,
     decide,
     file_leave,
-    find_same_day_swap,
     grid,
     publish_team_roster,
 )
@@ -132,21 +132,14 @@ async def test_an_approved_swap_answers_with_the_version_it_published(
 ) -> None:
     roster_id = await publish_team_roster(client, world, sessionmaker)
     before, _ = await grid(sessionmaker, roster_id)
-    a, b, d = await find_same_day_swap(sessionmaker, roster_id, broken_rule=None)
-    body = {"date": d.isoformat(), "colleague_id": b, "colleague_date": d.isoformat()}
-    r = await client.post("/swaps", json=body, headers=world.headers(f"u{a}"))
-    assert r.status_code == 201, r.text
-    acc = await client.post(
-        f"/swaps/{r.json()['id']}/accept", json={}, headers=world.headers(f"u{b}")
-    )
-    assert acc.status_code == 200, acc.text
-    ok = await decide(client, world, "manager", acc.json()["approval_id"])
+    _a, _b, _d, accepted = await accepted_swap(client, world, sessionmaker, roster_id)
+    ok = await decide(client, world, "manager", accepted["approval_id"])
     assert ok.status_code == 200, ok.text
     after, _ = await grid(sessionmaker, roster_id)
     assert after.number == before.number + 1
     expected = [{"roster_id": roster_id, "number": after.number}]
     assert ok.json()["details"]["roster_versions"] == expected
-    swap = await client.get(f"/swaps/{r.json()['id']}", headers=world.headers("manager"))
+    swap = await client.get(f"/swaps/{accepted['id']}", headers=world.headers("manager"))
     assert swap.json()["roster_versions"] == expected
 
 
